@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Scoring", "HDF5", "TestSupport", "brainalign"], exclude: ["Fixtures"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "Encoding", "HDF5", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Scoring", "HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CommandLineTests", dependencies: ["brainalign", "HDF5", "TestSupport"], exclude: ["Fixtures"]),
     ]

@@ -1,28 +1,25 @@
 import Scoring
 
-/// Every benchmark `brainalign score --benchmark NAME` accepts.
+/// Every benchmark `brainalign score --benchmark NAME` accepts: one list of instances.
 public enum BenchmarkRegistry {
-    public enum Kind: Sendable {
-        case neural(NeuralBenchmark)
-        case behavioural(BehaviouralBenchmark)
-        case wehbe(WehbeBenchmark)
-    }
+    public static let all: [any Benchmark] = NeuralBenchmark.all + [WehbeBenchmark(), FutrellBenchmark.futrell2018]
 
-    public static var names: [String] {
-        NeuralBenchmark.all.map(\.name) + [WehbeBenchmark().name, BehaviouralBenchmark.futrell2018.name]
-    }
+    public static var names: [String] { all.map(\.name) }
 
-    public static func named(_ name: String) throws -> Kind {
-        if let neural = NeuralBenchmark.all.first(where: { $0.name == name }) { return .neural(neural) }
-        if name == BehaviouralBenchmark.futrell2018.name { return .behavioural(.futrell2018) }
-        if name == WehbeBenchmark().name { return .wehbe(WehbeBenchmark()) }
-        throw ScoringError("unknown benchmark '\(name)'; valid benchmarks: \(names.joined(separator: ", "))")
+    public static func named(_ name: String) throws -> any Benchmark {
+        guard let benchmark = all.first(where: { $0.name == name }) else {
+            throw ScoringError("unknown benchmark '\(name)'; valid benchmarks: \(names.joined(separator: ", "))")
+        }
+        return benchmark
     }
 
     /// One line per benchmark, for --help and errors.
     public static var catalogue: String {
-        NeuralBenchmark.all.map { "  \($0.name): \($0.summary)" }.joined(separator: "\n")
-            + "\n  \(WehbeBenchmark().name): \(WehbeBenchmark().summary) (one --neural per subject)"
-            + "\n  \(BehaviouralBenchmark.futrell2018.name): \(BehaviouralBenchmark.futrell2018.summary) (--activations: a surprisal file)"
+        all.map { benchmark in
+            var line = "  \(benchmark.name): \(benchmark.summary)"
+            if benchmark.inputs.neuralFilesPerSubject { line += " (one --neural per subject)" }
+            if benchmark.inputs.activations != BenchmarkInputs().activations { line += " (--activations: \(benchmark.inputs.activations))" }
+            return line
+        }.joined(separator: "\n")
     }
 }

@@ -13,8 +13,8 @@ public enum PredictionOperators {
     public struct FeaturePreparation: Sendable, Equatable {
         /// Subtract the training mean of each feature (= fit an unpenalised intercept).
         public var center: Bool
-        /// Also divide by the training standard deviation (ddof 0; constant features are
-        /// left unscaled, as sklearn's StandardScaler does).
+        /// Also divide by the training standard deviation (`ColumnStatistics`: ddof 0;
+        /// constant features are divided by 1, as sklearn's StandardScaler does).
         public var scale: Bool
 
         public init(center: Bool, scale: Bool = false) {
@@ -80,29 +80,11 @@ public enum PredictionOperators {
     @_specialize(where S == Double)
     static func prepare<S: LinearAlgebraScalar>(train: Matrix<S>, evaluate: Matrix<S>, _ preparation: FeaturePreparation) -> (Matrix<S>, Matrix<S>) {
         guard preparation.center || preparation.scale else { return (train, evaluate) }
+        // Training statistics for both: the evaluation rows never inform the fit.
+        let statistics = ColumnStatistics(of: train)
         var x = train, e = evaluate
-        let n = train.rows, nEval = evaluate.rows
-        x.elements.withUnsafeMutableBufferPointer { xs in
-            e.elements.withUnsafeMutableBufferPointer { es in
-                for j in 0..<train.columns {
-                    // Columns are contiguous (column-major): statistics in Double, one pass each.
-                    let column = UnsafeMutableBufferPointer(rebasing: xs[(j * n)..<((j + 1) * n)])
-                    var sum = 0.0
-                    for value in column { sum += Double(value) }
-                    let mean = sum / Double(n)
-                    var scale = 1.0
-                    if preparation.scale {
-                        var squares = 0.0
-                        for value in column { let d = Double(value) - mean; squares += d * d }
-                        let sd = (squares / Double(n)).squareRoot()
-                        if sd > 0 { scale = sd }
-                    }
-                    let shift = preparation.center ? mean : 0
-                    for i in column.indices { column[i] = S((Double(column[i]) - shift) / scale) }
-                    for i in (j * nEval)..<((j + 1) * nEval) { es[i] = S((Double(es[i]) - shift) / scale) }
-                }
-            }
-        }
+        statistics.apply(to: &x, center: preparation.center, scale: preparation.scale)
+        statistics.apply(to: &e, center: preparation.center, scale: preparation.scale)
         return (x, e)
     }
 

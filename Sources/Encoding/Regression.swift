@@ -124,7 +124,7 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
     @_specialize(where S == Double)
     public func predict(targets: Matrix<S>) -> (predictions: Matrix<S>, chosen: [Int]) {
         var trainTargets = targets.rows(split.train)
-        if standardizeTargets { Self.standardizeColumns(&trainTargets) }
+        if standardizeTargets { zscoreColumns(&trainTargets) }
         let voxels = targets.columns, nTest = split.test.count
         let chosen = chooseAlphas(trainTargets: trainTargets)
         let all = Matrix.product(testOperators, trainTargets)  // (alphas * nTest) x voxels
@@ -196,27 +196,6 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
         return [Int](repeating: Self.argmin(pooled), count: voxels)
     }
 
-    /// z-scores each column in place (population standard deviation; constant columns are
-    /// only centred).
-    @_specialize(where S == Float)
-    @_specialize(where S == Double)
-    static func standardizeColumns(_ m: inout Matrix<S>) {
-        let n = m.rows
-        m.elements.withUnsafeMutableBufferPointer { e in
-            for j in 0..<m.columns {
-                let column = UnsafeMutableBufferPointer(rebasing: e[(j * n)..<((j + 1) * n)])
-                var mean = 0.0
-                for value in column { mean += Double(value) }
-                mean /= Double(n)
-                var squares = 0.0
-                for value in column { let d = Double(value) - mean; squares += d * d }
-                let sd = (squares / Double(n)).squareRoot()
-                let scale = sd > 0 ? sd : 1
-                for i in column.indices { column[i] = S((Double(column[i]) - mean) / scale) }
-            }
-        }
-    }
-
     static func argmin(_ values: [Double]) -> Int {
         var best = 0, bestValue = Double.infinity
         for (index, value) in values.enumerated() where value < bestValue {
@@ -237,6 +216,38 @@ extension SplitModel {
     public var innerFoldSizes: [(train: Int, validation: Int)] {
         innerFolds.map { ($0.train.count, $0.validation.count) }
     }
+
+    /// False when an operator holds NaN or infinity (e.g. float32 overflow): predictions
+    /// from it would be silently wrong.
+    public var hasFiniteOperators: Bool {
+        testOperators.elements.allSatisfy(\.isFinite) && innerFolds.allSatisfy { $0.operators.elements.allSatisfy(\.isFinite) }
+    }
+
+    /// What the memory plan needs to know of this model.
+    public var shape: ModelShape {
+        ModelShape(train: split.train.count, test: split.test.count,
+                   inner: innerFolds.map { .init(train: $0.train.count, validation: $0.validation.count) },
+                   candidates: alphas.count, operatorElements: operatorElementCount)
+    }
+}
+
+extension Regression {
+    /// The shape `SplitModel(features:split:regression:)` will have, predicted from the
+    /// split alone: the memory plan runs on it before any operator is built.
+    public func modelShape(split: Split) throws -> ModelShape {
+        let train = split.train.count, test = split.test.count
+        switch self {
+        case .ordinaryLeastSquares:
+            return ModelShape(train: train, test: test, inner: [], candidates: 1, operatorElements: test * train)
+        case .ridge(let config):
+            let a = max(1, config.alphas.count)
+            let inner: [ModelShape.InnerFold] = a == 1 ? [] : try config.innerCrossValidation.splits(count: train).map {
+                .init(train: $0.train.count, validation: $0.test.count)
+            }
+            let elements = a * test * train + inner.reduce(0) { $0 + a * $1.validation * $1.train }
+            return ModelShape(train: train, test: test, inner: inner, candidates: a, operatorElements: elements)
+        }
+    }
 }
 
 extension SplitModel {
@@ -247,9 +258,10 @@ extension SplitModel {
         guard threads > 1, splits.count > 1 else {
             return try splits.map { try SplitModel(features: features, split: $0, regression: regression) }
         }
-        let previous = BLASThreads.count
-        BLASThreads.count = 1
-        defer { BLASThreads.count = previous }
+        return try BLASThreads.with(1) { try buildInParallel(features: features, splits: splits, regression: regression, threads: threads) }
+    }
+
+    private static func buildInParallel(features: Matrix<S>, splits: [Split], regression: Regression, threads: Int) throws -> [SplitModel<S>] {
         let results = ConcurrentSlots<Result<SplitModel<S>, Error>>(count: splits.count)
         let queue = DispatchQueue(label: "brainalign.models", attributes: .concurrent)
         let group = DispatchGroup()

@@ -1,3 +1,4 @@
+import Foundation
 import CLinearAlgebra
 
 /// Float and Double: the element types BLAS and LAPACK provide. Each requirement is one
@@ -71,11 +72,29 @@ extension Double: LinearAlgebraScalar {
     }
 }
 
-/// OpenBLAS's own thread pool. BrainAlign parallelises over voxel chunks with Dispatch
-/// and sets this to match, so the two never oversubscribe the cores.
+/// OpenBLAS's own thread pool, which is process-wide. BrainAlign parallelises over voxel
+/// chunks with Dispatch and sizes this to match, so the two never oversubscribe the cores.
+///
+/// This is the one place the count is changed: `with(_:_:)` sets it for the duration of
+/// a body and restores the previous value afterwards, on every path out (errors included).
+/// Scopes nest (an inner scope restores the outer one's count). Two runs in one process
+/// on different threads would still share the pool: BrainAlign runs one scoring run at
+/// a time per process, and the library documents that.
 public enum BLASThreads {
-    public static var count: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    /// The current count (read-only: change it with `with`).
+    public static var count: Int { Int(openblas_get_num_threads()) }
+
+    private static let lock = NSLock()
+
+    /// Runs `body` with OpenBLAS using `threads` threads (at least 1), then restores the
+    /// previous count.
+    public static func with<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = lock.withLock { () -> Int32 in
+            let previous = openblas_get_num_threads()
+            openblas_set_num_threads(Int32(max(1, threads)))
+            return previous
+        }
+        defer { lock.withLock { openblas_set_num_threads(previous) } }
+        return try body()
     }
 }

@@ -16,17 +16,16 @@ import Testing
     static func sample(_ name: String) -> String { Fixture.repositoryRoot.appendingPathComponent("datasets/\(name)").path }
 
     func settings(neural: String, activations: String, output: String) -> RunSettings {
-        RunSettings(neuralPath: Self.sample(neural), neuralVariable: nil, activationsPath: Self.sample(activations),
+        RunSettings(neuralPaths: [Self.sample(neural)], activationsPath: Self.sample(activations),
                     outputPath: directory.appendingPathComponent(output).path, overwrite: true, precision: .float64,
-                    memoryBudget: 256 << 20, threads: 2, layers: nil, commandLine: "test")
+                    memoryBudget: 256 << 20, threads: 2, commandLine: "test")
     }
 
-    func benchmark(_ name: String) throws -> NeuralBenchmark {
-        guard case .neural(let benchmark) = try BenchmarkRegistry.named(name) else { throw ScoringError("not neural: \(name)") }
-        return benchmark
+    func run(_ name: String, neural: String, activations: String, output: String) throws -> BenchmarkResult {
+        try BenchmarkRunner.run(try BenchmarkRegistry.named(name), settings: settings(neural: neural, activations: activations, output: output))
     }
 
-    func compare(_ result: ScoreResult, with fixture: String) throws {
+    func compare(_ result: PartResult, with fixture: String) throws {
         let reference = try Fixture.json("BenchmarksTests", fixture)
         let layers = try #require(reference["layers"] as? [[String: Any]])
         #expect(result.neuroids == reference["neuroids"] as? Int)
@@ -46,15 +45,15 @@ import Testing
 
     @Test(arguments: [("243sentences", "pereira243"), ("384sentences", "pereira384")])
     func pereiraLinear(experiment: String, fixture: String) throws {
-        let benchmark = try benchmark("Pereira2018.\(experiment)-linear")
-        let (parts, combined) = try benchmark.run(settings: settings(neural: "Pereira2018_sample.nc", activations: "Pereira2018_sample_activations.nc",
-                                                                      output: "\(experiment).nc")) { _, _ in }
-        #expect(combined == nil)
+        let result = try run("Pereira2018.\(experiment)-linear", neural: "Pereira2018_sample.nc", activations: "Pereira2018_sample_activations.nc",
+                             output: "\(experiment).nc")
+        let parts = result.parts
+        #expect(result.combined == nil)
         try compare(parts[0], with: "\(fixture)_linear.json")
         let ceiling = try #require(NeuralBenchmark.pereiraCeilings[experiment])
         #expect(parts[0].ceiling == ceiling)
         let best = parts[0].layers[try #require(parts[0].bestLayer)]
-        let normalized = try #require(best.normalized(by: ceiling))
+        let normalized = try #require(parts[0].normalized(best))
         #expect(abs(normalized.unclipped - best.score / ceiling) < 1e-15)
         #expect(normalized.clipped == min(max(best.score / ceiling, 0), 1))
 
@@ -67,42 +66,47 @@ import Testing
 
     @Test(arguments: [("243sentences", "pereira243"), ("384sentences", "pereira384")])
     func pereiraRidge(experiment: String, fixture: String) throws {
-        let benchmark = try benchmark("Pereira2018.\(experiment)-ridge")
-        let (parts, _) = try benchmark.run(settings: settings(neural: "Pereira2018_sample.nc", activations: "Pereira2018_sample_activations.nc",
-                                                               output: "\(experiment)-ridge.nc")) { _, _ in }
+        let parts = try run("Pereira2018.\(experiment)-ridge", neural: "Pereira2018_sample.nc", activations: "Pereira2018_sample_activations.nc",
+                            output: "\(experiment)-ridge.nc").parts
         try compare(parts[0], with: "\(fixture)_ridge.json")
         #expect(parts[0].ceiling == nil, "no published ceiling for the ridge variant")
     }
 
     @Test func pereiraCombinedIsTheMeanOfTheExperiments() throws {
-        let (parts, combined) = try benchmark("Pereira2018").run(settings: settings(
-            neural: "Pereira2018_sample.nc", activations: "Pereira2018_sample_activations.nc", output: "pereira.nc")) { _, _ in }
-        let c = try #require(combined)
+        let result = try run("Pereira2018", neural: "Pereira2018_sample.nc", activations: "Pereira2018_sample_activations.nc", output: "pereira.nc")
+        let parts = result.parts
+        let c = try #require(result.combined)
         let a = try Fixture.json("BenchmarksTests", "pereira243_linear.json")["layers"] as? [[String: Any]] ?? []
         let b = try Fixture.json("BenchmarksTests", "pereira384_linear.json")["layers"] as? [[String: Any]] ?? []
         for (index, layer) in c.layers.enumerated() {
             let expected = (doubles([a[index]["score"] as Any])[0] + doubles([b[index]["score"] as Any])[0]) / 2
             #expect(abs(layer.score - expected) <= 1e-6)
         }
-        #expect(parts.map(\.benchmark) == ["Pereira2018.243sentences-linear", "Pereira2018.384sentences-linear"])
+        #expect(parts.map(\.name) == ["Pereira2018.243sentences-linear", "Pereira2018.384sentences-linear"])
         #expect(parts.allSatisfy { FileManager.default.fileExists(atPath: $0.outputPath) })
+        // The combination is written too, and read back through the one schema.
+        let stored = try ResultFile(path: c.outputPath)
+        #expect(stored.kind == .combined && stored.benchmark == "Pereira2018")
+        #expect(maxAbsDifference(stored.scores, c.layers.map(\.score)) == 0)
     }
 
     @Test func blankLinearAndRidge() throws {
-        let linear = try benchmark("Blank2014-linear").run(settings: settings(
-            neural: "Blank2014_sample.nc", activations: "Blank2014_sample_activations.nc", output: "blank.nc")) { _, _ in }
+        let linear = try run("Blank2014-linear", neural: "Blank2014_sample.nc", activations: "Blank2014_sample_activations.nc", output: "blank.nc")
         try compare(linear.parts[0], with: "blank_linear.json")
         #expect(linear.parts[0].ceiling == 0.21026591)
-        let ridge = try benchmark("Blank2014-ridge").run(settings: settings(
-            neural: "Blank2014_sample.nc", activations: "Blank2014_sample_activations.nc", output: "blank-ridge.nc")) { _, _ in }
+        let ridge = try run("Blank2014-ridge", neural: "Blank2014_sample.nc", activations: "Blank2014_sample_activations.nc", output: "blank-ridge.nc")
         try compare(ridge.parts[0], with: "blank_ridge.json")
         #expect(ridge.parts[0].ceiling == 0.1446)
     }
 
     @Test func futrellMetricAndCeiling() throws {
         let reference = try Fixture.json("BenchmarksTests", "futrell.json")
-        let result = try BehaviouralBenchmark.futrell2018.run(readingTimesPath: Self.sample("Futrell2018_sample.nc"), variable: nil,
-                                                              surprisalPath: Self.sample("Futrell2018_sample_surprisal.nc"))
+        let result = try FutrellBenchmark.futrell2018.run(readingTimesPath: Self.sample("Futrell2018_sample.nc"), variable: nil,
+                                                          surprisalPath: Self.sample("Futrell2018_sample_surprisal.nc"))
+        // Run as a benchmark, its score is stored in the result file, not only printed.
+        let scored = try run("Futrell2018-pearsonr", neural: "Futrell2018_sample.nc", activations: "Futrell2018_sample_surprisal.nc", output: "futrell.nc")
+        let stored = try ResultFile(path: scored.parts[0].outputPath)
+        #expect(stored.kind == .behavioural && stored.scores == [result.score] && stored.ceiling == result.ceiling)
         #expect(abs(result.score - doubles([reference["score"] as Any])[0]) <= 1e-6)
         #expect(result.words == reference["words"] as? Int)
         #expect(maxAbsDifference(result.ceilingSplits, doubles(reference["ceiling_splits"])) <= 1e-6)
@@ -115,15 +119,14 @@ import Testing
 
     @Test func aMissingCoordinateIsNamed() throws {
         do {
-            _ = try benchmark("Pereira2018.384sentences-linear").run(settings: settings(
-                neural: "Blank2014_sample.nc", activations: "Blank2014_sample_activations.nc", output: "wrong.nc")) { _, _ in }
+            _ = try run("Pereira2018.384sentences-linear", neural: "Blank2014_sample.nc", activations: "Blank2014_sample_activations.nc", output: "wrong.nc")
             Issue.record("expected an error")
         } catch {
             #expect("\(error)".contains("no coordinate 'experiment'"), "\(error)")
         }
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("wrong.nc").path))
         #expect(throws: ScoringError.self) {
-            _ = try BehaviouralBenchmark.futrell2018.run(readingTimesPath: Self.sample("Pereira2018_sample.nc"), variable: nil,
+            _ = try FutrellBenchmark.futrell2018.run(readingTimesPath: Self.sample("Pereira2018_sample.nc"), variable: nil,
                                                          surprisalPath: Self.sample("Futrell2018_sample_surprisal.nc"))
         }
     }
@@ -146,29 +149,64 @@ import Testing
     @Test func everyVoxelAndFoldMatches() throws {
         let temporary = try TemporaryDirectory()
         let directory = temporary.url
-        let settings = RunSettings(neuralPath: "", neuralVariable: nil, activationsPath: "", outputPath: directory.appendingPathComponent("w.nc").path,
-                                   overwrite: true, precision: .float64, memoryBudget: 256 << 20, threads: 2, layers: nil, commandLine: "test")
-        let result = try WehbeBenchmark().run(subjects: ["F", "H"].map { BrainScoreParityTests.sample("Wehbe2014_sample_\($0).nc") },
-                                              activationsPath: BrainScoreParityTests.sample("Wehbe2014_sample_activations.nc"),
-                                              settings: settings) { _, _ in }
+        let result = try Self.run(precision: .float64, memory: 256 << 20, output: directory.appendingPathComponent("w.nc").path)
         let reference = try Fixture.json("BenchmarksTests", "wehbe.json")
         let subjects = try #require(reference["subjects"] as? [[String: Any]])
-        #expect(result.subjects.map(\.subject) == subjects.map { $0["subject"] as? String ?? "" })
-        for (ours, theirs) in zip(result.subjects, subjects) {
+        #expect(result.parts.map(\.name) == subjects.map { $0["subject"] as? String ?? "" })
+        for (ours, theirs) in zip(result.parts, subjects) {
             let layers = try #require(theirs["layers"] as? [[String: Any]])
             let file = try NetCDFFile.open(ours.outputPath)
             let r = try file.doubles("r")
             for (l, layer) in layers.enumerated() {
-                #expect(abs(ours.layerScores[l] - doubles([layer["score"] as Any])[0]) <= 1e-6, "\(ours.subject) layer \(l)")
+                #expect(abs(ours.layers[l].score - doubles([layer["score"] as Any])[0]) <= 1e-6, "\(ours.name) layer \(l)")
                 let folds = (layer["r"] as? [Any] ?? []).map { doubles($0) }
                 let voxels = folds[0].count
                 for (f, expected) in folds.enumerated() {
                     let start = (l * folds.count + f) * voxels
-                    #expect(maxAbsDifference(Array(r[start..<(start + voxels)]), expected) <= 1e-6, "\(ours.subject) layer \(l) fold \(f)")
+                    #expect(maxAbsDifference(Array(r[start..<(start + voxels)]), expected) <= 1e-6, "\(ours.name) layer \(l) fold \(f)")
                 }
             }
         }
-        #expect(result.bestLayer == 1)
+        let combined = try #require(result.combined)
+        #expect(combined.bestLayer == 1)
+        // The cross-subject score is written to the output file.
+        let stored = try ResultFile(path: combined.outputPath)
+        #expect(stored.kind == .combined && stored.ceiling == 0.104)
+        #expect(maxAbsDifference(stored.scores, combined.layers.map(\.score)) == 0)
+    }
+
+    static func run(precision: Precision, memory: Int, output: String) throws -> BenchmarkResult {
+        let settings = RunSettings(neuralPaths: ["F", "H"].map { BrainScoreParityTests.sample("Wehbe2014_sample_\($0).nc") },
+                                   activationsPath: BrainScoreParityTests.sample("Wehbe2014_sample_activations.nc"), outputPath: output,
+                                   overwrite: true, precision: precision, memoryBudget: memory, threads: 2, commandLine: "test")
+        return try BenchmarkRunner.run(WehbeBenchmark(), settings: settings)
+    }
+
+    /// --memory and --precision hold for Wehbe2014 as for every benchmark: the same scores
+    /// at float32 and float64, a plan inside the budget, and a refusal below it.
+    @Test func precisionAndMemoryAreHonoured() throws {
+        let temporary = try TemporaryDirectory()
+        let budget = 80 << 20
+        let single = try Self.run(precision: .float32, memory: budget, output: temporary.path("w32.nc"))
+        let double = try Self.run(precision: .float64, memory: budget, output: temporary.path("w64.nc"))
+        for (a, b) in zip(single.parts, double.parts) {
+            #expect(maxAbsDifference(a.layers.map(\.score), b.layers.map(\.score)) <= 1e-4, "\(a.name)")
+            #expect(a.plan.contains("plan peak"), "\(a.plan)")
+            let stored = try NetCDFFile.open(a.outputPath)
+            #expect(stored.attributes.first { $0.name == "precision" }?.stringValue == "float32")
+        }
+        // Every part's plan stays inside the budget (the plan's peak is in its description).
+        for part in single.parts + double.parts {
+            let peak = try #require(part.plan.split(separator: "plan peak ").last)
+            #expect(!peak.contains("GiB"), "\(part.plan)")
+        }
+        do {
+            _ = try Self.run(precision: .float64, memory: 65 << 20, output: temporary.path("tiny.nc"))
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("use at least --memory"), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: temporary.path("tiny.nc")))
     }
 
     @Test func wordTimingsThatMissARunAreAnError() throws {
@@ -205,8 +243,13 @@ import Testing
         ceiling.heldOut = 2
         ceiling.bootstraps = 20
         ceiling.seed = 3
-        return try CeilingJob.run(CeilingJob.Settings(neuralPath: Self.data, neuralVariable: nil, benchmark: nil, subjectCoordinate: nil,
-                                                      outputPath: output, overwrite: true, threads: 2, ceiling: ceiling, commandLine: "test"))
+        guard case .extrapolation(let result) = try CeilingJob.run(benchmark: nil, subjectCoordinate: nil, ceiling: ceiling,
+                                                                   settings: Self.settings(output: output)) else { throw ScoringError("expected an extrapolation ceiling") }
+        return result
+    }
+
+    static func settings(neural: String = data, output: String, memory: Int = 2 << 30, threads: Int = 2) -> RunSettings {
+        RunSettings(neuralPaths: [neural], outputPath: output, overwrite: true, precision: .float64, memoryBudget: memory, threads: threads, commandLine: "test")
     }
 
     @Test func matchesTheReferenceAndIsReproducible() throws {
@@ -220,41 +263,17 @@ import Testing
         #expect(maxAbsDifference([result.interval.low, result.interval.high], doubles(reference["interval"])) <= 1e-6)
         #expect(maxAbsDifference(result.bootstrapCeilings, doubles(reference["bootstrap_ceilings"])) <= 1e-6)
         #expect(try NetCDFFile.open(directory.appendingPathComponent("a.nc").path).doubles("neuroid_ceiling") == result.neuroidCeilings)
-        #expect(try CeilingJob.read(directory.appendingPathComponent("a.nc").path).ceiling == result.ceiling)
-    }
-
-    /// Same seed, same numbers, bit for bit, whatever --threads says. Checked with separate
-    /// `brainalign ceiling` processes: inside this test process other suites run concurrently
-    /// and change OpenBLAS's process-wide thread count, which a user's run never sees.
-    @Test func sameSeedSameBitsAcrossRuns() throws {
-        let temporary = try TemporaryDirectory()
-        let directory = temporary.url
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var executable = binary
-        while !FileManager.default.isExecutableFile(atPath: executable.appendingPathComponent("brainalign").path) && executable.path != "/" {
-            executable.deleteLastPathComponent()
-        }
-        var ceilings: [[Double]] = []
-        for threads in ["1", "2", "2"] {
-            let output = directory.appendingPathComponent("t\(ceilings.count).nc").path
-            let result = try runProcess(executable.appendingPathComponent("brainalign"),
-                                        ["ceiling", "--neural", Self.data, "--subsets", "4", "--held-out", "2", "--bootstraps", "20",
-                                         "--seed", "3", "--threads", threads, "--output", output, "--quiet"])
-            #expect(result.status == 0, "\(result.stderr)")
-            ceilings.append(try NetCDFFile.open(output).doubles("neuroid_ceiling"))
-        }
-        #expect(ceilings[0] == ceilings[1] && ceilings[1] == ceilings[2])
+        #expect(try CeilingFile.read(directory.appendingPathComponent("a.nc").path, for: nil).value == result.ceiling)
     }
 
     @Test func aTooSmallMemoryBudgetIsRefusedWithTheMinimum() throws {
         var ceiling = ExtrapolationCeiling()
         ceiling.bootstraps = 5
-        ceiling.memoryBudget = 64 << 20  // the process allowance alone
         let temporary = try TemporaryDirectory()
         let output = temporary.path("ceiling.nc")
         do {
-            _ = try CeilingJob.run(CeilingJob.Settings(neuralPath: Self.data, neuralVariable: nil, benchmark: nil, subjectCoordinate: nil,
-                                                       outputPath: output, overwrite: true, threads: 2, ceiling: ceiling, commandLine: ""))
+            // The process allowance alone.
+            _ = try CeilingJob.run(benchmark: nil, subjectCoordinate: nil, ceiling: ceiling, settings: Self.settings(output: output, memory: 64 << 20))
             Issue.record("expected an error")
         } catch {
             #expect("\(error)".contains("too small") && "\(error)".contains("use at least --memory"), "\(error)")
@@ -266,13 +285,16 @@ import Testing
         let reference = try Fixture.json("BenchmarksTests", "futrell.json")
         let temporary = try TemporaryDirectory()
         let output = temporary.path("ceiling.nc")
-        let result = try CeilingJob.runBehavioural(
-            CeilingJob.Settings(neuralPath: BrainScoreParityTests.sample("Futrell2018_sample.nc"), neuralVariable: nil, benchmark: "Futrell2018-pearsonr",
-                                subjectCoordinate: nil, outputPath: output, overwrite: true, threads: 1, ceiling: ExtrapolationCeiling(), commandLine: ""),
-            benchmark: .futrell2018)
-        #expect(maxAbsDifference(result.splits, doubles(reference["ceiling_splits"])) <= 1e-6)
-        let stored = try CeilingJob.read(output)
-        #expect(stored.ceiling == result.ceiling && stored.benchmark == "Futrell2018-pearsonr")
+        guard case .splitHalf(let value, let splits) = try CeilingJob.run(
+            benchmark: "Futrell2018-pearsonr", subjectCoordinate: nil, ceiling: ExtrapolationCeiling(),
+            settings: Self.settings(neural: BrainScoreParityTests.sample("Futrell2018_sample.nc"), output: output, threads: 1)) else {
+            Issue.record("expected a split-half ceiling")
+            return
+        }
+        #expect(maxAbsDifference(splits, doubles(reference["ceiling_splits"])) <= 1e-6)
+        let stored = try CeilingFile.read(output, for: "Futrell2018-pearsonr")
+        #expect(stored.value == value)
+        #expect(throws: ScoringError.self) { try CeilingFile.read(output, for: "Blank2014-linear") }
     }
 
     @Test func refusesTooFewSubjectsAndRidgeBenchmarks() throws {
@@ -281,14 +303,12 @@ import Testing
         let temporary = try TemporaryDirectory()
         let output = temporary.path("ceiling.nc")
         #expect(throws: ScoringError.self) {
-            _ = try CeilingJob.run(CeilingJob.Settings(neuralPath: BrainScoreParityTests.sample("Pereira2018_sample.nc"), neuralVariable: nil,
-                                                       benchmark: "Pereira2018.384sentences-ridge", subjectCoordinate: nil, outputPath: output,
-                                                       overwrite: true, threads: 1, ceiling: ceiling, commandLine: ""))
+            _ = try CeilingJob.run(benchmark: "Pereira2018.384sentences-ridge", subjectCoordinate: nil, ceiling: ceiling,
+                                   settings: Self.settings(neural: BrainScoreParityTests.sample("Pereira2018_sample.nc"), output: output, threads: 1))
         }
         #expect(throws: ScoringError.self) {
-            _ = try CeilingJob.run(CeilingJob.Settings(neuralPath: BrainScoreParityTests.sample("Pereira2018_sample.nc"), neuralVariable: nil,
-                                                       benchmark: "Pereira2018.243sentences-linear", subjectCoordinate: nil, outputPath: output,
-                                                       overwrite: true, threads: 1, ceiling: ceiling, commandLine: ""))
+            _ = try CeilingJob.run(benchmark: "Pereira2018.243sentences-linear", subjectCoordinate: nil, ceiling: ceiling,
+                                   settings: Self.settings(neural: BrainScoreParityTests.sample("Pereira2018_sample.nc"), output: output, threads: 1))
         }
     }
 }

@@ -99,8 +99,9 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["best_layer"] as? String == "model.layer.1")
-        #expect((json["layers"] as? [[String: Any]])?.count == 2)
-        #expect(json["neuroids"] as? Int == 60)
+        let part = try #require((json["parts"] as? [[String: Any]])?.first)
+        #expect((part["layers"] as? [[String: Any]])?.count == 2)
+        #expect(part["neuroids"] as? Int == 60)
     }
 
     // MARK: Bad input
@@ -148,6 +149,17 @@ import Testing
             (["--cv", "kfold"], "--cv must be"),
             (["--alphas", "1,-2"], "--alphas must all be positive"),
             (["--memory", "lots"], "--memory must be"),
+            (["--memory", "-1GB"], "--memory must be"),
+            (["--memory", "9000000TB"], "--memory must be"),
+            (["--memory", "1e30GB"], "--memory must be"),
+            (["--threads", "-1"], "--threads must be"),
+            (["--threads", "100000"], "--threads must be"),
+            (["--cv", "shuffle:3:0.9", "--seed", "-1"], "--seed must be"),
+            (["--seed", "3"], "--seed applies to shuffle splits only"),
+            (["--regression", "ols", "--alphas", "1,2"], "--alphas applies to ridge only"),
+            (["--cv", "kfold:80"], "a held-out correlation needs at least 2"),
+            (["--layers", ""], "--layers is empty"),
+            (["--layers", "model.layer.1,model.layer.1"], "names 'model.layer.1' twice"),
             (["--memory", "1KB"], "too small"),
             (["--cv", "group:passage_nope:3"], "no coordinate 'passage_nope'"),
             (["--layers", "model.layer.9"], "no layer 'model.layer.9'"),
@@ -160,6 +172,26 @@ import Testing
         #expect(missing.stderr.contains("/nope.nc") && missing.stderr.contains("no such file"))
         try "exists".write(toFile: output, atomically: true, encoding: .utf8)
         let exists = try score([], output: output)
-        #expect(exists.status != 0 && exists.stderr.contains("already exists"))
+        #expect(exists.status != 0 && exists.stderr.contains("already exists") && exists.stderr.contains("--overwrite"))
+    }
+}
+
+/// `brainalign ceiling` processes: the same seed gives the same numbers, bit for bit,
+/// whatever --threads says. Separate processes, because inside this test process other
+/// suites run concurrently and change OpenBLAS's process-wide thread count, which a
+/// user's run never sees.
+@Suite struct CeilingCommandTests {
+    @Test func sameSeedSameBitsAcrossRuns() throws {
+        let temporary = try TemporaryDirectory()
+        let data = Fixture.path("BenchmarksTests", "ceiling_sample.nc")
+        var ceilings: [[Double]] = []
+        for threads in ["1", "2", "2"] {
+            let output = temporary.path("t\(ceilings.count).nc")
+            let result = try CLI.run(["ceiling", "--neural", data, "--subsets", "4", "--held-out", "2", "--bootstraps", "20",
+                                      "--seed", "3", "--threads", threads, "--output", output, "--quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+            ceilings.append(try NetCDFFile.open(output).doubles("neuroid_ceiling"))
+        }
+        #expect(ceilings[0] == ceilings[1] && ceilings[1] == ceilings[2])
     }
 }

@@ -55,11 +55,17 @@ import Testing
         #expect(m.transposed().transposed() == m)
     }
 
-    @Test func threadCountIsSettable() {
+    @Test func threadCountIsScopedAndRestored() throws {
         let original = BLASThreads.count
-        BLASThreads.count = 1
-        #expect(BLASThreads.count == 1)
-        BLASThreads.count = original
+        let inner = BLASThreads.with(1) { () -> Int in
+            let nested = BLASThreads.with(2) { BLASThreads.count }
+            #expect(nested == 2)
+            return BLASThreads.count  // the outer scope's count is back
+        }
+        #expect(inner == 1)
         #expect(BLASThreads.count == original)
+        struct Failure: Error {}
+        #expect(throws: Failure.self) { try BLASThreads.with(1) { throw Failure() } }
+        #expect(BLASThreads.count == original, "restored on the error path too")
     }
 }

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The voxel-independent shape of one split's model, which is all the memory plan needs.
+/// `SplitModel.shape(split:regression:)` predicts it before any operator is built, so a
+/// budget too small is refused before the expensive work; `SplitModel.shape` reports it
+/// after.
+public struct ModelShape: Sendable, Equatable {
+    public var train: Int
+    public var test: Int
+    /// Inner folds as (training, validation) row counts (empty: no inner CV).
+    public var inner: [InnerFold]
+    /// Alphas tried (1 for least squares).
+    public var candidates: Int
+    /// Elements of the stacked prediction operators (test and inner folds).
+    public var operatorElements: Int
+
+    public struct InnerFold: Sendable, Equatable {
+        public var train: Int
+        public var validation: Int
+        public init(train: Int, validation: Int) { self.train = train; self.validation = validation }
+    }
+
+    public init(train: Int, test: Int, inner: [InnerFold], candidates: Int, operatorElements: Int) {
+        self.train = train
+        self.test = test
+        self.inner = inner
+        self.candidates = candidates
+        self.operatorElements = operatorElements
+    }
+
+    /// Bytes of working matrices per voxel column while this split computes a chunk: the
+    /// training targets, the inner gathers and stacked inner predictions, the stacked test
+    /// predictions, the chosen predictions, and the summed errors (Double).
+    func workingBytesPerColumn(scalarSize: Int) -> Int {
+        let innerBytes = inner.map { $0.train + candidates * $0.validation }.max() ?? 0
+        return scalarSize * (train + innerBytes + candidates * test + 2 * test) + 8 * candidates
+    }
+}
+
+/// How the streaming scorer uses a memory budget: how wide the slabs read from disk are,
+/// and how wide the slices computed at once are.
+///
+/// The two widths are separate on purpose. A file stored in wide chunks (e.g. 627 x 4,096
+/// float64, 20 MB a chunk) must be read a whole chunk at a time, or HDF5 decodes each chunk
+/// again for every narrower read; but computing 4,096 voxels at once would need the
+/// per-voxel working set of every split 4,096 times over. So the reader reads whole stored
+/// chunks and hands the workers slices that fit.
+///
+/// The budget bounds the whole process:
+/// - a fixed allowance for the process's baseline (Swift runtime, libhdf5, OpenBLAS's
+///   buffers: ~55 MiB measured; `processBaseline` reserves 64 MiB);
+/// - what the caller holds (`heldBytes`: features, feature transforms, summaries) and the
+///   prediction operators of every split;
+/// - per read column: the slab as stored (up to 8 bytes per value) and its converted copy,
+///   both held by the reader while it cuts slices;
+/// - per compute column: a queued slice and one per worker, each worker's working set,
+///   and the results waiting for the writer.
+public struct MemoryPlan: Sendable, Equatable {
+    /// Columns per read from disk (a multiple of the stored chunk width).
+    public var readColumns: Int
+    /// Columns per compute slice (at most `readColumns`).
+    public var computeColumns: Int
+    public var fixedBytes: Int
+    public var bytesPerReadColumn: Int
+    public var bytesPerComputeColumn: Int
+    public var workers: Int
+
+    /// What the process uses before any data: runtime, libraries and BLAS buffers.
+    public static let processBaseline = 64 << 20
+
+    /// Bytes the plan allows at its peak.
+    public var plannedBytes: Int {
+        Self.processBaseline + fixedBytes + readColumns * bytesPerReadColumn + computeColumns * bytesPerComputeColumn
+    }
+
+    public var description: String {
+        let reads = readColumns == computeColumns ? "chunks of \(computeColumns) voxels" : "reads of \(readColumns) voxels computed in slices of \(computeColumns)"
+        return "\(reads) (\(workers) worker\(workers == 1 ? "" : "s"); \(formatBytes(fixedBytes)) of features and operators; plan peak \(formatBytes(plannedBytes)))"
+    }
+
+    public struct TooSmall: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The data side of a plan: rows read per slab (the span of selected rows in the file),
+    /// rows used, columns in all, and the stored chunk width reads must align to.
+    public struct SourceShape: Sendable {
+        public var fileRows: Int
+        public var rows: Int
+        public var columns: Int
+        public var alignment: Int
+        public init(fileRows: Int, rows: Int, columns: Int, alignment: Int) {
+            self.fileRows = fileRows
+            self.rows = rows
+            self.columns = columns
+            self.alignment = max(1, alignment)
+        }
+    }
+
+    public static func make(budget: Int, scalarSize: Int, heldBytes: Int, models: [ModelShape], workers: Int,
+                            source: SourceShape) throws -> MemoryPlan {
+        let workers = max(1, workers)
+        let operators = scalarSize * models.reduce(0) { $0 + $1.operatorElements }
+        let fixed = heldBytes + operators
+        let working = models.map { $0.workingBytesPerColumn(scalarSize: scalarSize) }.max() ?? 0
+        // The reader holds the block as stored (read as up to 8-byte values) and its
+        // converted copy while it cuts slices from it.
+        let perRead = 8 * source.fileRows + scalarSize * source.rows
+        // One slice queued plus one per worker, each worker's working set, and the results
+        // (r and alpha index per split) waiting for the writer.
+        let perCompute = scalarSize * source.rows * (workers + 1) + working * workers + 16 * models.count * (workers + 2)
+        let available = budget - processBaseline - fixed
+        let alignment = source.alignment
+        let minimumCompute = 1
+        guard available >= alignment * perRead + minimumCompute * perCompute else {
+            let needed = processBaseline + fixed + alignment * perRead + minimumCompute * perCompute
+            throw TooSmall(description: "a memory budget of \(formatBytes(budget)) is too small: the process needs \(formatBytes(processBaseline)), features and operators \(formatBytes(fixed)), one read of \(alignment) voxel(s) \(formatBytes(alignment * perRead)) and a slice of \(minimumCompute) voxel(s) \(formatBytes(minimumCompute * perCompute)); use at least --memory \(formatBytes(needed + (needed >> 3)))" + (alignment > 256 ? " (the file stores \(alignment) voxels per HDF5 chunk, which is read whole; rechunking it into narrower column slabs, e.g. `h5repack -l data:CHUNK=\(source.fileRows)x256 in.nc out.nc`, lowers that)" : ""))
+        }
+        // Enough slices to keep every worker busy (and the reader overlapping), but not so
+        // small that the GEMMs lose efficiency: ~4 slices per worker, at least 256 voxels.
+        let balanced = max(256, (source.columns + 4 * workers - 1) / (4 * workers))
+        // Unsplit reads first: a slab as wide as the slice, aligned to the stored chunks.
+        var width = min(available / (perRead + perCompute), balanced, source.columns)
+        if alignment > 1 { width = width / alignment * alignment }
+        if width >= alignment && width >= 1 {
+            return MemoryPlan(readColumns: width, computeColumns: width, fixedBytes: fixed, bytesPerReadColumn: perRead,
+                              bytesPerComputeColumn: perCompute, workers: workers)
+        }
+        // Stored chunks wider than a slice: read one chunk, compute it in slices.
+        let read = min(alignment, max(source.columns, 1))
+        let compute = max(1, min((available - read * perRead) / perCompute, balanced, read))
+        return MemoryPlan(readColumns: read, computeColumns: compute, fixedBytes: fixed, bytesPerReadColumn: perRead,
+                          bytesPerComputeColumn: perCompute, workers: workers)
+    }
+
+    /// Columns per read for a pass that only scans the data (e.g. a NaN check): slabs of
+    /// `bytesPerColumn` each, within `budget`, aligned to the stored chunks, at most `columns`.
+    public static func scanColumns(budget: Int, bytesPerColumn: Int, alignment: Int, columns: Int) throws -> Int {
+        let available = budget - processBaseline
+        let alignment = max(1, alignment)
+        guard available >= alignment * bytesPerColumn else {
+            throw TooSmall(description: "a memory budget of \(formatBytes(budget)) is too small to scan the data: one stored chunk of \(alignment) voxel(s) takes \(formatBytes(alignment * bytesPerColumn)); use at least --memory \(formatBytes((processBaseline + alignment * bytesPerColumn) * 9 / 8))")
+        }
+        var width = min(available / max(1, bytesPerColumn), 8192, max(columns, 1))
+        width = max(alignment, width / alignment * alignment)
+        return width
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import LinearAlgebra
+
+/// The results for one chunk of voxels: per split, Pearson r on the held-out rows and the
+/// index (into the split's alphas) chosen for each voxel.
+public struct ChunkResult: Sendable {
+    public var columns: Range<Int>
+    /// [split][voxel in chunk]
+    public var r: [[Double]]
+    /// [split][voxel in chunk]
+    public var alphaIndex: [[Int]]
+}
+
+/// Runs cross-validated predictivity over every voxel of a `TargetSource`, streaming:
+///
+///     reader thread --(bounded queue)--> compute workers --(bounded queue)--> caller (writer)
+///
+/// The scorer owns its memory plan: it is given the byte budget (and what the caller
+/// already holds), and derives from the models and the source how wide each read is and
+/// how wide each computed slice is (`MemoryPlan`). The reader reads whole stored chunks,
+/// cuts them into slices and queues them while workers compute; the calling thread
+/// receives finished slices (in any order) and writes them out. The split models (all
+/// voxel-independent work) are built once, before streaming.
+public struct StreamingScorer<S: EngineScalar>: Sendable {
+    public let models: [SplitModel<S>]
+    public let budget: Int
+    /// Bytes the caller holds beside the models (features, transforms, summaries).
+    public let heldBytes: Int
+    public let workers: Int
+
+    public init(models: [SplitModel<S>], budget: Int, heldBytes: Int, workers: Int) {
+        self.models = models
+        self.budget = budget
+        self.heldBytes = heldBytes
+        self.workers = max(1, workers)
+    }
+
+    /// The plan this scorer will follow on `source`.
+    public func plan(for source: TargetSource) throws -> MemoryPlan {
+        try MemoryPlan.make(budget: budget, scalarSize: MemoryLayout<S>.size, heldBytes: heldBytes, models: models.map(\.shape),
+                            workers: workers, source: source.shape)
+    }
+
+    /// Scores one chunk (all rows x some voxels) through every split.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func score(chunk targets: Matrix<S>, columns: Range<Int>) -> ChunkResult {
+        var r: [[Double]] = [], chosen: [[Int]] = []
+        for model in models {
+            let (predictions, alphaIndex) = model.predict(targets: targets)
+            r.append(pearsonPerColumn(predictions, targets.rows(model.split.test)))
+            chosen.append(alphaIndex)
+        }
+        return ChunkResult(columns: columns, r: r, alphaIndex: chosen)
+    }
+
+    /// Streams every column of `source` through the models. `receive` runs on the calling
+    /// thread for each finished slice (for writing), with the number of voxels done so far.
+    /// The first error (planning, reading or receiving) stops the pipeline and is rethrown.
+    /// Returns the plan it followed.
+    @discardableResult
+    public func run(source: TargetSource, receive: (ChunkResult, _ voxelsDone: Int) throws -> Void) throws -> MemoryPlan {
+        let plan = try self.plan(for: source)
+        let total = source.columnCount
+        let reads = stride(from: 0, to: total, by: plan.readColumns).map { $0..<min($0 + plan.readColumns, total) }
+        guard !reads.isEmpty else { return plan }
+        let sliceWidth = plan.computeColumns
+        let input = BoundedQueue<(Range<Int>, Matrix<S>)>(capacity: 1)
+        let output = BoundedQueue<ChunkResult>(capacity: workers + 1)
+        let failure = FirstError()
+
+        let reader = Thread {
+            reading: for range in reads {
+                if failure.isSet { break }
+                do {
+                    let slab = try source.read(columns: range, as: S.self)
+                    if range.count <= sliceWidth {
+                        if !input.push((range, slab)) { break }
+                        continue
+                    }
+                    // Column-major: each slice is a contiguous run of the slab.
+                    for start in stride(from: 0, to: range.count, by: sliceWidth) {
+                        let local = start..<min(start + sliceWidth, range.count)
+                        let slice = slab.columns(local)
+                        let global = (range.lowerBound + local.lowerBound)..<(range.lowerBound + local.upperBound)
+                        if !input.push((global, slice)) { break reading }
+                    }
+                } catch {
+                    failure.set(error)
+                    break
+                }
+            }
+            input.close()
+        }
+        reader.stackSize = 1 << 20
+        reader.start()
+
+        // BLAS threads and Dispatch workers share the cores: with several workers each
+        // GEMM runs single-threaded; with one worker BLAS keeps the caller's threads.
+        try BLASThreads.with(workers > 1 ? 1 : BLASThreads.count) {
+            let group = DispatchGroup()
+            for _ in 0..<workers {
+                DispatchQueue.global().async(group: group) {
+                    while let (range, slab) = input.pop() {
+                        if failure.isSet { continue }  // drain so the reader can finish
+                        output.push(score(chunk: slab, columns: range))
+                    }
+                }
+            }
+            DispatchQueue.global().async {
+                group.wait()
+                output.close()
+            }
+
+            var done = 0
+            while let result = output.pop() {
+                if failure.isSet { continue }
+                done += result.columns.count
+                do { try receive(result, done) } catch {
+                    failure.set(error)
+                    input.close()
+                }
+            }
+            if let error = failure.error { throw error }
+        }
+        return plan
+    }
+}
+
+/// The first error raised by any thread of the pipeline.
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    func set(_ error: Error) { lock.withLock { if stored == nil { stored = error } } }
+    var error: Error? { lock.withLock { stored } }
+    var isSet: Bool { error != nil }
+}

@@ -1,0 +1,75 @@
+import Encoding
+import LinearAlgebra
+
+/// How one layer's activations become each split's regression model. Every benchmark's
+/// feature preparation is one of these: the identity (`AlignedActivations`: rows paired
+/// by stimulus_id), or a protocol's own (Wehbe2014's PCA, TR means and delays). The layer
+/// loop never needs to know which.
+public protocol FeatureTransform: Sendable {
+    /// The layers the activations hold, in file order.
+    var layerNames: [String] { get }
+    /// Bytes this transform holds while one layer is scored, for the memory plan.
+    func heldBytes(scalarSize: Int) -> Int
+    /// The split models of one layer (an index into `layerNames`).
+    func models<S: EngineScalar>(layer: Int, splits: [Split], regression: Regression, threads: Int, as: S.Type) throws -> LayerModels<S>
+}
+
+/// A layer's models, or why it cannot be scored as asked.
+public enum LayerModels<S: EngineScalar> {
+    case models([SplitModel<S>])
+    /// The layer carries no information (no features, or the same values for every
+    /// stimulus): any r would be rounding noise, so its scores are NaN.
+    case undefined(reason: String)
+    /// The operators overflowed at this precision (e.g. float32 activations near 1e38):
+    /// the layer is retried in float64.
+    case overflow(reason: String)
+
+    /// Classifies built models: all operators finite, or overflow.
+    public static func checked(_ models: [SplitModel<S>], layer: String) -> LayerModels<S> {
+        if models.allSatisfy(\.hasFiniteOperators) { return .models(models) }
+        return .overflow(reason: "layer '\(layer)': the \(S.self) regression operators overflowed (activations too large for \(S.self))")
+    }
+}
+
+/// Why a layer's features cannot carry signal, or nil when they can.
+public func undefinedFeaturesReason<S: EngineScalar>(_ features: Matrix<S>, layer: String) -> String? {
+    if features.columns == 0 { return "layer '\(layer)' has no features" }
+    guard features.rows > 1 else { return nil }
+    let n = features.rows
+    let constant = features.elements.withUnsafeBufferPointer { e -> Bool in
+        for j in 0..<features.columns {
+            let first = e[j * n]
+            for i in 1..<n where e[j * n + i] != first { return false }
+        }
+        return true
+    }
+    return constant ? "layer '\(layer)' has the same activations for every stimulus (constant or all zero); its r would be rounding noise" : nil
+}
+
+/// The identity transform: each neural row's features are the activations of the same
+/// stimulus_id.
+public struct AlignedActivations: FeatureTransform {
+    public let activations: Activations
+    /// For each row the engine uses, its row in the activations file.
+    public let rows: [Int]
+
+    public init(activations: Activations, stimulusIDs: [String], neuralFile: String) throws {
+        self.activations = activations
+        rows = try StimulusAlignment.activationRows(neural: stimulusIDs, activations: activations.stimulusIDs,
+                                                    neuralFile: neuralFile, activationsFile: activations.file.path)
+    }
+
+    public var layerNames: [String] { activations.layerNames }
+
+    public func heldBytes(scalarSize: Int) -> Int {
+        // The layer as read (every stored row) and the aligned copy.
+        scalarSize * activations.featureCount * (activations.stimulusIDs.count + rows.count)
+    }
+
+    public func models<S: EngineScalar>(layer: Int, splits: [Split], regression: Regression, threads: Int, as: S.Type) throws -> LayerModels<S> {
+        let features = try activations.layer(layer, rows: rows, as: S.self)
+        if let reason = undefinedFeaturesReason(features, layer: layerNames[layer]) { return .undefined(reason: reason) }
+        let models = try SplitModel.build(features: features, splits: splits, regression: regression, threads: threads)
+        return .checked(models, layer: layerNames[layer])
+    }
+}

@@ -1,0 +1,187 @@
+import Encoding
+import Foundation
+import HDF5
+import LinearAlgebra
+
+/// Everything a neural part has fixed before its layers are scored: the neuroids to
+/// stream, the splits, how a layer's activations become models, and how r values
+/// become scores.
+public struct ScoringDesign: Sendable {
+    public var part: String
+    public var source: HDF5Targets
+    public var splits: [Split]
+    public var features: any FeatureTransform
+    /// Indices into `features.layerNames`, in the order to score and report.
+    public var layers: [Int]
+    public var regression: Regression
+    public var aggregation: Aggregation
+    /// The subject of each neuroid (per-subject scores), or nil.
+    public var subjects: [String]?
+
+    public init(part: String, source: HDF5Targets, splits: [Split], features: any FeatureTransform, layers: [Int],
+                regression: Regression, aggregation: Aggregation, subjects: [String]?) {
+        self.part = part
+        self.source = source
+        self.splits = splits
+        self.features = features
+        self.layers = layers
+        self.regression = regression
+        self.aggregation = aggregation
+        self.subjects = subjects
+    }
+
+    public var layerNames: [String] { layers.map { features.layerNames[$0] } }
+}
+
+/// The one per-layer scoring loop every neural benchmark runs: for each layer, build the
+/// split models once (they do not depend on the voxels), stream the neuroids through
+/// them under the memory budget, write each slice's r as it finishes, then summarise the
+/// layer from the file.
+public enum LayerLoop {
+    /// Scores every layer of `design` into `writer`; returns the layer scores and the plan
+    /// followed. The memory budget is checked before any activations are read.
+    public static func run(_ design: ScoringDesign, settings: RunSettings, writer: NeuralResultWriter,
+                           observer: RunObserver) throws -> (layers: [LayerScore], plan: String, warnings: [String]) {
+        try BLASThreads.with(settings.threads) {
+            var warnings: [String] = []
+            func warn(_ message: String) {
+                warnings.append(message)
+                observer.warning(message)
+            }
+            let predicted = try predictedPlan(design, settings: settings, precision: settings.precision)
+            var planDescription = predicted.description
+            var scores: [LayerScore] = []
+            for (position, layer) in design.layers.enumerated() {
+                let name = design.features.layerNames[layer]
+                observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
+                                                voxelsDone: 0, voxelsTotal: design.source.columnCount))
+                var outcome = try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer,
+                                             observer: observer, precision: settings.precision)
+                if case .overflow(let reason) = outcome, settings.precision == .float32 {
+                    warn("\(reason); scored this layer in float64 instead")
+                    _ = try predictedPlan(design, settings: settings, precision: .float64)
+                    outcome = try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer,
+                                             observer: observer, precision: .float64)
+                }
+                switch outcome {
+                case .scored(let plan):
+                    planDescription = plan
+                    scores.append(try summarize(design, layer: position, name: name, writer: writer))
+                case .undefined(let reason):
+                    warn("\(reason): its scores are NaN and it is never the best layer")
+                    scores.append(undefinedLayer(design, name: name, reason: reason))
+                case .overflow(let reason):
+                    throw ScoringError("\(reason), in float64 too: check the activations file")
+                }
+            }
+            return (scores, planDescription, warnings)
+        }
+    }
+
+    enum Outcome {
+        case scored(plan: String)
+        case undefined(String)
+        case overflow(String)
+    }
+
+    static func scoreLayer(_ design: ScoringDesign, layer: Int, position: Int, settings: RunSettings, writer: NeuralResultWriter,
+                           observer: RunObserver, precision: Precision) throws -> Outcome {
+        switch precision {
+        case .float32: try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer, observer: observer, as: Float.self)
+        case .float64: try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer, observer: observer, as: Double.self)
+        }
+    }
+
+    static func scoreLayer<S: EngineScalar>(_ design: ScoringDesign, layer: Int, position: Int, settings: RunSettings, writer: NeuralResultWriter,
+                                            observer: RunObserver, as: S.Type) throws -> Outcome {
+        let models: [SplitModel<S>]
+        switch try design.features.models(layer: layer, splits: design.splits, regression: design.regression, threads: settings.threads, as: S.self) {
+        case .models(let built): models = built
+        case .undefined(let reason): return .undefined(reason)
+        case .overflow(let reason): return .overflow(reason)
+        }
+        let scorer = StreamingScorer(models: models, budget: settings.memoryBudget,
+                                     heldBytes: heldBytes(design, scalarSize: MemoryLayout<S>.size), workers: settings.threads)
+        let name = design.features.layerNames[layer], total = design.source.columnCount
+        let plan = try planned { try scorer.plan(for: design.source) }
+        try scorer.run(source: design.source) { chunk, done in
+            try writer.write(chunk: chunk, layer: position, alphas: models.map(\.alphas))
+            observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
+                                            voxelsDone: done, voxelsTotal: total))
+        }
+        return .scored(plan: plan.description)
+    }
+
+    /// The plan from the models' predicted shapes: a budget too small is refused before
+    /// any activations are read or operators built.
+    static func predictedPlan(_ design: ScoringDesign, settings: RunSettings, precision: Precision) throws -> MemoryPlan {
+        let shapes = try design.splits.map { split in
+            do { return try design.regression.modelShape(split: split) } catch let error as CrossValidationError {
+                throw ScoringError("\(design.source.dataset.filePath): inner cross-validation: \(error.description)")
+            }
+        }
+        return try planned {
+            try MemoryPlan.make(budget: settings.memoryBudget, scalarSize: precision.scalarSize,
+                                heldBytes: heldBytes(design, scalarSize: precision.scalarSize), models: shapes,
+                                workers: settings.threads, source: design.source.shape)
+        }
+    }
+
+    /// What the loop holds beside the scorer: the transform's features, and the summary
+    /// pass (one split's r in Double, a sorted copy for the median, per-neuroid flags,
+    /// sums and counts).
+    static func heldBytes(_ design: ScoringDesign, scalarSize: Int) -> Int {
+        design.features.heldBytes(scalarSize: scalarSize) + design.source.columnCount * (8 + 8 + 1 + 16)
+    }
+
+    static func planned(_ make: () throws -> MemoryPlan) throws -> MemoryPlan {
+        do { return try make() } catch let error as MemoryPlan.TooSmall { throw ScoringError(error.description) }
+    }
+
+    static func undefinedLayer(_ design: ScoringDesign, name: String, reason: String) -> LayerScore {
+        let subjects = design.subjects.map { Array(Set($0)).sorted() } ?? []
+        return LayerScore(name: name, splitScores: [Double](repeating: .nan, count: design.splits.count), score: .nan,
+                          undefinedNeuroids: design.source.columnCount, subjectScores: subjects.map { ($0, Double.nan) },
+                          undefinedReason: reason)
+    }
+
+    /// A layer's scores from the result file, one split at a time: memory stays
+    /// independent of the voxel count beyond one split's r (planned for in `heldBytes`).
+    static func summarize(_ design: ScoringDesign, layer: Int, name: String, writer: NeuralResultWriter) throws -> LayerScore {
+        let neuroids = design.source.columnCount, aggregation = design.aggregation
+        let subjectNames = design.subjects.map { Array(Set($0)).sorted() } ?? []
+        // Each subject's neuroid positions, found once rather than per split.
+        let subjectColumns = subjectNames.map { name in design.subjects!.indices.filter { design.subjects![$0] == name } }
+        var undefined = [Bool](repeating: false, count: neuroids)
+        var splitScores: [Double] = []
+        var subjectSplitScores = [[Double]](repeating: [], count: subjectNames.count)
+        // splitsThenNeuroids: each neuroid's r over splits, accumulated split by split.
+        var sums = [Double](repeating: 0, count: aggregation.order == .splitsThenNeuroids ? neuroids : 0)
+        var counts = [Int](repeating: 0, count: sums.count)
+        for s in design.splits.indices {
+            let r = try writer.r(layer: layer, split: s)
+            for (v, value) in r.enumerated() where value.isNaN { undefined[v] = true }
+            splitScores.append(aggregation.neuroids(r))
+            switch aggregation.order {
+            case .neuroidsThenSplits:
+                for (k, columns) in subjectColumns.enumerated() { subjectSplitScores[k].append(aggregation.neuroids(columns.map { r[$0] })) }
+            case .splitsThenNeuroids:
+                precondition(aggregation.splits == .mean, "splitsThenNeuroids supports the mean over splits")
+                for (v, value) in r.enumerated() where !value.isNaN { sums[v] += value; counts[v] += 1 }
+            }
+        }
+        let score: Double
+        var subjectScores: [(subject: String, score: Double)] = []
+        switch aggregation.order {
+        case .neuroidsThenSplits:
+            score = aggregation.splits(splitScores)
+            subjectScores = zip(subjectNames, subjectSplitScores).map { ($0, aggregation.splits($1)) }
+        case .splitsThenNeuroids:
+            let perNeuroid = zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : .nan }
+            score = aggregation.neuroids(perNeuroid)
+            subjectScores = zip(subjectNames, subjectColumns).map { ($0, aggregation.neuroids($1.map { perNeuroid[$0] })) }
+        }
+        return LayerScore(name: name, splitScores: splitScores, score: score, undefinedNeuroids: undefined.filter { $0 }.count,
+                          subjectScores: subjectScores)
+    }
+}

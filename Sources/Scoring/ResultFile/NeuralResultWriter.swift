@@ -1,0 +1,175 @@
+import Encoding
+import Foundation
+import HDF5
+
+/// Writes a neural part's result file (schema in docs/formats.md), opened by
+/// `xarray.open_dataset` with named dimensions:
+///
+///     dims:   layer (names), split (0..k-1), presentation, neuroid [, per_subject]
+///     r            (layer, split, neuroid)  held-out Pearson r per neuroid, NaN until written
+///     alpha        (layer, split, neuroid)  chosen ridge penalty (ridge only)
+///     test_mask    (split, presentation)    1 where the row was held out in that split
+///     train_mask   (split, presentation)    1 where the row trained that split's model
+///     split_score  (layer, split), score (layer), undefined_neuroids (layer),
+///     subject_score (layer, per_subject), normalized_score[_unclipped] (layer)
+///     + stimulus_id (and the design's own coordinates) along presentation, the neural
+///       file's coordinates along neuroid, the protocol and provenance as attributes.
+///
+/// Per-neuroid results are written slice by slice as they arrive; the file appears under
+/// its real name only when `finish` succeeds (see `NetCDFWriter`).
+public final class NeuralResultWriter {
+    public let path: String
+    private let writer: NetCDFWriter
+    private let r: HDF5Dataset
+    private let alpha: HDF5Dataset?
+    private let splitCount: Int
+    private let neuroidCount: Int
+
+    /// Everything about the file's layout that is known before scoring.
+    public struct Layout: Sendable {
+        public var layers: [String]
+        public var splits: [Split]
+        /// One label per scored row (stimulus_id).
+        public var presentationIDs: [String]
+        /// Further coordinates along presentation (e.g. Wehbe's `tr_index`).
+        public var presentationCoordinates: [(name: String, values: HDF5Values)]
+        public var neuroidCount: Int
+        /// The neural file's coordinates to copy along neuroid, with the selected columns.
+        public var neuroidCoordinates: (file: NetCDFFile, variables: [NetCDFVariable], columns: [Int]?)?
+        /// Further coordinates along neuroid (e.g. Wehbe's `voxel_index`).
+        public var extraNeuroidCoordinates: [(name: String, values: HDF5Values)]
+        /// The protocol, as attributes (regression, cross_validation, aggregation, ...).
+        public var protocolAttributes: [(name: String, value: HDF5Values)]
+        /// Ridge penalties tried (an `alpha` variable is written when non-nil).
+        public var alphas: [Double]?
+
+        public init(layers: [String], splits: [Split], presentationIDs: [String], neuroidCount: Int,
+                    presentationCoordinates: [(name: String, values: HDF5Values)] = [],
+                    neuroidCoordinates: (file: NetCDFFile, variables: [NetCDFVariable], columns: [Int]?)? = nil,
+                    extraNeuroidCoordinates: [(name: String, values: HDF5Values)] = [],
+                    protocolAttributes: [(name: String, value: HDF5Values)] = [], alphas: [Double]? = nil) {
+            self.layers = layers
+            self.splits = splits
+            self.presentationIDs = presentationIDs
+            self.neuroidCount = neuroidCount
+            self.presentationCoordinates = presentationCoordinates
+            self.neuroidCoordinates = neuroidCoordinates
+            self.extraNeuroidCoordinates = extraNeuroidCoordinates
+            self.protocolAttributes = protocolAttributes
+            self.alphas = alphas
+        }
+    }
+
+    public init(path: String, overwrite: Bool, layout: Layout, part: String, provenance: Provenance) throws {
+        self.path = path
+        writer = try NetCDFWriter(path: path, overwrite: overwrite)
+        splitCount = layout.splits.count
+        neuroidCount = layout.neuroidCount
+        let rows = layout.presentationIDs.count
+        do {
+            try ResultSchema.stamp(writer, kind: .neural, title: "BrainAlign scoring result")
+            try writer.defineDimension(ResultSchema.layer, values: .strings(layout.layers))
+            try writer.defineDimension(ResultSchema.split, values: .int64(layout.splits.indices.map { Int64($0) }))
+            try writer.defineDimension(ResultSchema.presentation, length: rows)
+            try writer.defineDimension(ResultSchema.neuroid, length: neuroidCount)
+            try writer.addCoordinate("stimulus_id", dimensions: [ResultSchema.presentation], values: .strings(layout.presentationIDs))
+            for (name, values) in layout.presentationCoordinates {
+                try writer.addCoordinate(name, dimensions: [ResultSchema.presentation], values: values)
+            }
+            if let source = layout.neuroidCoordinates {
+                for coordinate in source.variables {
+                    try CoordinateCopy.copy(coordinate, from: source.file, columns: source.columns, into: writer, dimension: ResultSchema.neuroid)
+                }
+            }
+            for (name, values) in layout.extraNeuroidCoordinates {
+                try writer.addCoordinate(name, dimensions: [ResultSchema.neuroid], values: values)
+            }
+            var test = [UInt8](repeating: 0, count: splitCount * rows), train = test
+            for (s, split) in layout.splits.enumerated() {
+                for row in split.test { test[s * rows + row] = 1 }
+                for row in split.train { train[s * rows + row] = 1 }
+            }
+            try writer.addVariable("test_mask", dimensions: [ResultSchema.split, ResultSchema.presentation], values: .uint8(test),
+                                   attributes: ["description": .strings(["1 where the presentation was held out (test) in that split"])])
+            try writer.addVariable("train_mask", dimensions: [ResultSchema.split, ResultSchema.presentation], values: .uint8(train),
+                                   attributes: ["description": .strings(["1 where the presentation trained that split's model"])])
+            let chunk = [1, 1, max(1, min(neuroidCount, 8192))]
+            let options = HDF5DatasetOptions(chunkShape: chunk, deflateLevel: 1, shuffle: true, fillValue: .float64([.nan]))
+            let dims = [ResultSchema.layer, ResultSchema.split, ResultSchema.neuroid]
+            r = try writer.createVariable("r", dimensions: dims, elementType: .float64, options: options,
+                                          attributes: ["long_name": .strings(["held-out Pearson r between predicted and measured responses"])])
+            if let alphas = layout.alphas {
+                alpha = try writer.createVariable("alpha", dimensions: dims, elementType: .float64, options: options,
+                                                  attributes: ["long_name": .strings(["ridge penalty chosen by inner cross-validation"])])
+                try writer.setAttribute("alphas", .float64(alphas))
+            } else {
+                alpha = nil
+            }
+            try writer.setAttribute("part", .strings([part]))
+            for (name, value) in layout.protocolAttributes { try writer.setAttribute(name, value) }
+            try provenance.write(to: writer)
+        } catch {
+            writer.discard()
+            throw error
+        }
+    }
+
+    /// Writes one finished slice of neuroids for a layer.
+    public func write(chunk: ChunkResult, layer: Int, alphas: [[Double]]) throws {
+        let width = chunk.columns.count
+        for s in 0..<splitCount {
+            try r.write(chunk.r[s], start: [layer, s, chunk.columns.lowerBound], count: [1, 1, width])
+            if let alpha {
+                try alpha.write(chunk.alphaIndex[s].map { alphas[s][$0] }, start: [layer, s, chunk.columns.lowerBound], count: [1, 1, width])
+            }
+        }
+    }
+
+    /// Reads back one split's r for a layer (written slice by slice during the run).
+    public func r(layer: Int, split: Int) throws -> [Double] {
+        try r.read(start: [layer, split, 0], count: [1, 1, neuroidCount])
+    }
+
+    /// Writes the summaries and makes the file appear under its real name.
+    public func finish(_ result: PartResult) throws {
+        try ResultSummary.write(result, into: writer, splitScores: true)
+        try writer.finish()
+    }
+
+    public func discard() { writer.discard() }
+}
+
+/// The per-layer summary variables every kind of result file shares.
+enum ResultSummary {
+    static func write(_ result: PartResult, into writer: NetCDFWriter, splitScores: Bool) throws {
+        let layers = result.layers
+        if let ceiling = result.ceiling {
+            let normalized = layers.map { result.normalized($0) }
+            try writer.addVariable("normalized_score", dimensions: [ResultSchema.layer], values: .float64(normalized.map { $0?.clipped ?? .nan }),
+                                   attributes: ["long_name": .strings(["score / ceiling, clipped to [0, 1]"])])
+            try writer.addVariable("normalized_score_unclipped", dimensions: [ResultSchema.layer], values: .float64(normalized.map { $0?.unclipped ?? .nan }),
+                                   attributes: ["long_name": .strings(["score / ceiling"])])
+            try writer.setAttribute("ceiling", .float64([ceiling]))
+        }
+        if let subjects = layers.first?.subjectScores.map(\.subject), !subjects.isEmpty {
+            // Not "subject": that is usually a coordinate along neuroid already.
+            try writer.defineDimension(ResultSchema.perSubject, values: .strings(subjects))
+            try writer.addVariable("subject_score", dimensions: [ResultSchema.layer, ResultSchema.perSubject],
+                                   values: .float64(layers.flatMap { $0.subjectScores.map(\.score) }),
+                                   attributes: ["long_name": .strings(["per subject: the layer's score over that subject's neuroids"])])
+        }
+        if splitScores {
+            try writer.addVariable("split_score", dimensions: [ResultSchema.layer, ResultSchema.split], values: .float64(layers.flatMap(\.splitScores)),
+                                   attributes: ["long_name": .strings(["r aggregated over neuroids, per split (see the aggregation attribute)"])])
+            try writer.addVariable("undefined_neuroids", dimensions: [ResultSchema.layer], values: .int64(layers.map { Int64($0.undefinedNeuroids) }),
+                                   attributes: ["long_name": .strings(["neuroids with undefined r (constant or NaN responses) in some split"])])
+        }
+        try writer.addVariable("score", dimensions: [ResultSchema.layer], values: .float64(layers.map(\.score)),
+                               attributes: ["long_name": .strings(["the layer's score (see the aggregation attribute)"])])
+        let undefined = layers.compactMap(\.undefinedReason)
+        if !undefined.isEmpty { try writer.setAttribute("undefined_layers", .strings([undefined.joined(separator: "; ")])) }
+        if let best = result.bestLayer { try writer.setAttribute("best_layer", .strings([layers[best].name])) }
+        for (name, values) in result.details { try writer.setAttribute(name, .float64(values)) }
+        try writer.setAttribute("seconds", .float64([result.seconds]))
+    }
+}

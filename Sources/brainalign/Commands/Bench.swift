@@ -1,0 +1,231 @@
+import ArgumentParser
+import Encoding
+import Foundation
+import HDF5
+import LinearAlgebra
+import Scoring
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the engine on generated data of a given shape (speed and memory benchmarks).",
+        discussion: """
+            Generates (once) a neural file in the BrainIO layout (`data (presentation, neuroid)`, \
+            float64, chunked in 256-neuroid column slabs, with `stimulus_id`) and an activations \
+            file (`activations (layer, presentation, feature)`, float32), then runs one task and \
+            reports wall time, throughput and peak RSS. The two files also work with \
+            `brainalign score` (end-to-end runs on large data). Run each task in its own process so peak \
+            RSS belongs to that task; tools/bench.sh runs them all beside himalaya \
+            (tools/bench_himalaya.py) on the same file and prints the table for docs/performance.md.
+
+            Tasks:
+              fit     per-voxel alpha by inner K-fold CV on all rows (targets in memory)
+              nested  outer K-fold x (inner CV + held-out r), targets streamed from the file
+              read    aligned column-slab reads of the targets (GB/s)
+
+            Example (the reference task):
+              brainalign bench --task fit --rows 627 --features 4096 --voxels 20000
+            """
+    )
+
+    enum Task: String, ExpressibleByArgument, CaseIterable { case fit, nested, read }
+
+    @Option(help: "fit, nested or read.") var task: Task = .fit
+    @Option(help: "Rows (stimuli).") var rows: Int = 627
+    @Option(help: "Features per row.") var features: Int = 4096
+    @Option(help: "Voxels (targets).") var voxels: Int = 20000
+    @Option(help: ArgumentHelp("Ridge penalties: LOW:HIGH:COUNT logspaced or a comma list (as score --alphas).", valueName: "spec"), transform: AlphaSpec.parse) var alphas = AlphaSpec.defaultSpec
+    @Option(help: "Inner CV folds.") var innerFolds: Int = 5
+    @Option(help: "Outer CV folds (nested task).") var outerFolds: Int = 5
+    @Option(help: "Stored chunk width (voxels per HDF5 chunk) of a generated neural file.") var chunkColumns: Int = 256
+    @OptionGroup var compute: ComputeOptions
+    @OptionGroup var precisionOption: PrecisionOption
+    @Option(help: ArgumentHelp("Neural data file (made if missing).", valueName: "file")) var data: String?
+    @Option(help: ArgumentHelp("Activations file (made if missing).", valueName: "file")) var activations: String?
+    @Flag(help: "Print one JSON object instead of text.") var json = false
+
+    func validate() throws {
+        guard rows >= 10, features >= 1, voxels >= 1 else { throw ValidationError("need --rows >= 10, --features >= 1, --voxels >= 1") }
+        guard chunkColumns >= 1 else { throw ValidationError("--chunk-columns must be at least 1") }
+    }
+
+    var threads: Int { compute.threads.value }
+    var precision: String { precisionOption.precision.rawValue }
+    var dataPath: String { data ?? "bench-data/bench_\(rows)x\(voxels)\(chunkColumns == 256 ? "" : "_c\(chunkColumns)").nc" }
+    var activationsPath: String { activations ?? "bench-data/bench_\(rows)x\(features)_activations.nc" }
+
+    func run() throws {
+        try BenchData.ensure(neural: dataPath, activations: activationsPath, rows: rows, features: features, voxels: voxels, chunkColumns: chunkColumns)
+        let measurement: BenchMeasurement
+        switch precisionOption.precision {
+        case .float64: measurement = try measure(Double.self)
+        case .float32: measurement = try measure(Float.self)
+        }
+        if json {
+            print(measurement.json.rendered(indent: ""))
+        } else {
+            print(measurement.text)
+        }
+    }
+
+    func measure<S: EngineScalar>(_: S.Type) throws -> BenchMeasurement {
+        let file = try HDF5File.open(dataPath)
+        let targetsDataset = try file.root.openDataset("data", chunkCache: .disabled)
+        let source = try HDF5Targets(dataset: targetsDataset, rows: Array(0..<rows))
+        let x = Matrix<S>(rows: rows, columns: features,
+                          rowMajor: try HDF5File.open(activationsPath).root.openDataset("activations").read(S.self, start: [0, 0, 0], count: [1, rows, features]))
+        let budget = compute.memory.bytes
+        let config = RidgeConfiguration(alphas: alphas.values, alphaPerTarget: true, innerCrossValidation: .kFold(innerFolds))
+        var measurement = BenchMeasurement(task: task.rawValue, rows: rows, features: features, voxels: voxels, precision: precision,
+                                           threads: threads, memory: compute.memory.description)
+        let featureBytes = MemoryLayout<S>.size * x.elements.count
+        let start = Date()
+        try BLASThreads.with(threads) {
+        switch task {
+        case .read:
+            var bytes = 0
+            let width = max(source.columnAlignment, 2048 / max(source.columnAlignment, 1) * source.columnAlignment)
+            for c0 in stride(from: 0, to: voxels, by: width) {
+                let slab = try source.read(columns: c0..<min(c0 + width, voxels), as: S.self)
+                bytes += slab.elements.count * 8
+            }
+            measurement.seconds = Date().timeIntervalSince(start)
+            // The HDF5 read alone (what the reader thread's I/O costs), slabs as stored
+            // (float64, row-major) into one reused buffer: no conversion, no transpose.
+            let rawStart = Date()
+            var buffer = [Double](repeating: 0, count: rows * width)
+            for c0 in stride(from: 0, to: voxels, by: width) {
+                let w = min(width, voxels - c0)
+                try buffer.withUnsafeMutableBufferPointer { pointer in
+                    try targetsDataset.read(into: UnsafeMutableBufferPointer(rebasing: pointer[0..<(rows * w)]), start: [0, c0], count: [rows, w])
+                }
+            }
+            let raw = Date().timeIntervalSince(rawStart)
+            measurement.note = String(format: "%.2f GB/s read + convert to %@ + transpose; %.2f GB/s the HDF5 read alone (float64 on disk, %d-column slabs)",
+                                      Double(bytes) / measurement.seconds / 1e9, precision, Double(bytes) / raw / 1e9, width)
+        case .fit:
+            // Targets in memory, as himalaya has them; then the inner CV over all rows.
+            let y = try source.read(columns: 0..<voxels, as: S.self)
+            let loaded = Date()
+            let model = try SplitModel(features: x, split: Split(train: Array(0..<rows), test: []), regression: .ridge(config))
+            let built = Date()
+            // The targets sit in memory too (as himalaya has them): the plan counts them.
+            let scorer = StreamingScorer(models: [model], budget: budget, heldBytes: featureBytes + y.elements.count * MemoryLayout<S>.size, workers: threads)
+            let plan = try scorer.run(source: InMemoryTargets(y)) { _, _ in }
+            measurement.seconds = Date().timeIntervalSince(loaded)
+            measurement.note = String(format: "operators %.2f s, voxels %.2f s (load %.2f s not counted); %@",
+                                      built.timeIntervalSince(loaded), Date().timeIntervalSince(built), loaded.timeIntervalSince(start), plan.description)
+        case .nested:
+            let splits = try CrossValidation.kFold(outerFolds).splits(count: rows)
+            let models = try SplitModel.build(features: x, splits: splits, regression: .ridge(config), threads: threads)
+            let built = Date()
+            var medians = [[Double]](repeating: [], count: splits.count)
+            let scorer = StreamingScorer(models: models, budget: budget, heldBytes: featureBytes + 8 * voxels * splits.count, workers: threads)
+            let plan = try scorer.run(source: source) { chunk, _ in
+                for s in splits.indices { medians[s].append(contentsOf: chunk.r[s]) }
+            }
+            measurement.seconds = Date().timeIntervalSince(start)
+            let score = nanMean(medians.map(nanMedian))
+            measurement.note = String(format: "operators %.2f s, streaming %.2f s, score %.4f; %@",
+                                      built.timeIntervalSince(start), Date().timeIntervalSince(built), score, plan.description)
+        }
+        }
+        measurement.peakRSS = peakResidentBytes()
+        return measurement
+    }
+
+}
+
+struct BenchMeasurement {
+    var task: String, rows: Int, features: Int, voxels: Int, precision: String, threads: Int, memory: String
+    var seconds = 0.0
+    var peakRSS = 0
+    var note = ""
+
+    var text: String {
+        String(format: "%@ %dx%dx%d %@ threads=%d memory=%@: %.2f s, %.0f voxels/s, peak RSS %@\n  %@",
+               task, rows, features, voxels, precision, threads, memory, seconds, Double(voxels) / seconds, formatBytes(peakRSS), note)
+    }
+
+    var json: JSONValue {
+        .object([("tool", .string("brainalign")), ("task", .string(task)), ("rows", .integer(Int64(rows))),
+                 ("features", .integer(Int64(features))), ("voxels", .integer(Int64(voxels))), ("precision", .string(precision)),
+                 ("threads", .integer(Int64(threads))), ("memory", .string(memory)), ("seconds", .number(seconds)),
+                 ("voxels_per_second", .number(Double(voxels) / seconds)), ("peak_rss_bytes", .integer(Int64(peakRSS))), ("note", .string(note))])
+    }
+}
+
+/// Peak resident set size of this process (getrusage; Linux reports KiB).
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Int(usage.ru_maxrss) * 1024
+}
+
+/// Deterministic benchmark data: features ~ N(0,1); responses = 0.5 features[:, :32] W + noise,
+/// written in column slabs so generating 200,000 neuroids never holds them all in memory.
+enum BenchData {
+    static func ensure(neural: String, activations: String, rows: Int, features: Int, voxels: Int, chunkColumns: Int = 256) throws {
+        let haveNeural = FileManager.default.fileExists(atPath: neural)
+        let haveActivations = FileManager.default.fileExists(atPath: activations)
+        if haveNeural && haveActivations { return }
+        for path in [neural, activations] {
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
+        var random = Gaussian(seed: 20231)
+        let x = (0..<(rows * features)).map { _ in Float(random.next()) }
+        let ids = (0..<rows).map { "stimulus.\($0)" }
+        if !haveActivations {
+            FileHandle.standardError.write(Data("bench: generating \(activations) (\(rows) x \(features))\n".utf8))
+            let writer = try NetCDFWriter(path: activations, overwrite: true)
+            try writer.defineDimension("layer", values: .strings(["bench.layer"]))
+            try writer.defineDimension("presentation", length: rows)
+            try writer.defineDimension("feature", length: features)
+            try writer.addCoordinate("stimulus_id", dimensions: ["presentation"], values: .strings(ids))
+            try writer.addVariable("activations", dimensions: ["layer", "presentation", "feature"], values: .float32(x),
+                                   options: HDF5DatasetOptions(chunkShape: [1, rows, features]))
+            try writer.finish()
+        }
+        if haveNeural { return }
+        FileHandle.standardError.write(Data("bench: generating \(neural) (\(rows) x \(voxels) neuroids)\n".utf8))
+        let writer = try NetCDFWriter(path: neural, overwrite: true)
+        try writer.defineDimension("presentation", length: rows)
+        try writer.defineDimension("neuroid", length: voxels)
+        try writer.addCoordinate("stimulus_id", dimensions: ["presentation"], values: .strings(ids))
+        let slab = chunkColumns
+        let data = try writer.createVariable("data", dimensions: ["presentation", "neuroid"], elementType: .float64,
+                                             options: HDF5DatasetOptions(chunkShape: [rows, min(slab, voxels)], fillValue: .float64([.nan])))
+        let signal = min(32, features)
+        for c0 in stride(from: 0, to: voxels, by: slab) {
+            let width = min(slab, voxels - c0)
+            let w = (0..<(signal * width)).map { _ in random.next() / Double(signal).squareRoot() }
+            var block = [Double](repeating: 0, count: rows * width)
+            for r in 0..<rows {
+                for c in 0..<width {
+                    var value = 0.0
+                    for k in 0..<signal { value += Double(x[r * features + k]) * w[k * width + c] }
+                    block[r * width + c] = 0.5 * value + random.next()
+                }
+            }
+            try data.write(block, start: [0, c0], count: [rows, width])
+        }
+        try writer.finish()
+    }
+}
+
+/// Standard normal draws (xorshift64* + Box-Muller): fast and reproducible, for benchmarks only.
+struct Gaussian {
+    var state: UInt64
+    var spare: Double?
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+    mutating func uniform() -> Double {
+        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+        return Double((state &* 0x2545_F491_4F6C_DD1D) >> 11) / Double(1 << 53)
+    }
+    mutating func next() -> Double {
+        if let spare { self.spare = nil; return spare }
+        let u = max(uniform(), 1e-300), v = uniform()
+        let radius = (-2 * log(u)).squareRoot()
+        spare = radius * sin(2 * .pi * v)
+        return radius * cos(2 * .pi * v)
+    }
+}

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Benchmarks
+import Encoding
+import Foundation
+import Scoring
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score model activations against neural data with cross-validated linear predictivity.",
+        discussion: """
+            For every layer in the activations file, regresses each neuroid's responses on the \
+            layer's features, predicts held-out presentations in each split, and reports the \
+            Pearson r per neuroid, its median over neuroids per split, and the mean over splits. \
+            Rows are paired by `stimulus_id`; splits are over the neural file's rows in stored \
+            order. The neural data are streamed in slices sized from --memory, so any number of \
+            neuroids fits. Results go to a netCDF4 file (xarray opens it with named dimensions; \
+            see docs/formats.md); the file appears only when the run completes. A benchmark with \
+            several parts (Pereira2018's two experiments, Wehbe2014's subjects) writes each part \
+            to OUTPUT-STEM.<part>.nc and their combination to the output file.
+
+            With --benchmark NAME the protocol of a published benchmark is used (its rows, \
+            neuroid filtering, regression, splits, ceiling); the protocol flags then must not \
+            be given. Benchmarks:
+            \(BenchmarkRegistry.catalogue)
+
+            Examples:
+              brainalign score --benchmark Pereira2018.384sentences-linear \\
+                --neural assy_Pereira2018_language.nc --activations acts.nc --output p384.nc
+              brainalign score --neural datasets/Pereira2018_sample.nc \\
+                --activations datasets/Pereira2018_sample_activations.nc --output scores.nc
+              brainalign score --neural assy.nc --activations acts.nc --regression ols \\
+                --cv shuffle:10:0.9 --seed 1 --output pereira_ols.nc
+              brainalign score ... --regression ridge --alphas 1e-3:1e5:10 --inner-cv 5 --cv group:story:10
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Neural data: netCDF4/HDF5 with a 2-D (presentation, neuroid) variable and a stimulus_id coordinate. Wehbe2014 takes one per subject (repeat the option).", valueName: "file"))
+    var neural: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The neural variable (default: data, __xarray_dataarray_variable__, or the only data variable).", valueName: "name"))
+    var neuralVariable: String?
+
+    @Option(name: .long, help: ArgumentHelp("Activations: netCDF4 with activations (layer, presentation, feature) and stimulus_id (Futrell2018: a surprisal file).", valueName: "file"))
+    var activations: String
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var compute: ComputeOptions
+    @OptionGroup var precision: PrecisionOption
+    @OptionGroup var report: ReportOptions
+
+    @Option(help: ArgumentHelp("A named benchmark (see above): fixes the whole protocol.", valueName: "name"))
+    var benchmark: String?
+
+    @Option(help: ArgumentHelp("ridge (default), or ols (ordinary least squares; minimum-norm when features outnumber rows).", valueName: "ridge|ols"))
+    var regression: RegressionKind?
+
+    @Option(help: ArgumentHelp("Ridge penalties: LOW:HIGH:COUNT logspaced (default 1e-3:1e5:10) or a comma list (0.1,1,10).", valueName: "spec"), transform: AlphaSpec.parse)
+    var alphas: AlphaSpec?
+
+    @Flag(help: "Choose one ridge penalty per split for all neuroids (default: one per neuroid).")
+    var sharedAlpha = false
+
+    @Option(help: ArgumentHelp("Inner cross-validation that picks the penalty: a fold count (default 5), or loo.", valueName: "k|loo"), transform: InnerCVSpec.parse)
+    var innerCv: InnerCVSpec?
+
+    @Option(help: ArgumentHelp("Outer splits: kfold:K (default kfold:5), group:COORD:K (GroupKFold over a presentation coordinate), shuffle:N:TRAIN_FRACTION, or file:PATH (a test_mask (split, presentation) + stimulus_id file, e.g. an earlier result).", valueName: "spec"), transform: OuterCVSpec.parse)
+    var cv: OuterCVSpec?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed for shuffle splits (numpy RandomState, as sklearn's random_state; 0-4294967295; default 1).", valueName: "n"), transform: Seed.parse)
+    var seed: Seed?
+
+    @Flag(help: "Fit without an intercept (default: with, as sklearn).")
+    var noIntercept = false
+
+    @Flag(help: "z-score features with the training rows' statistics before fitting (inner folds reuse them).")
+    var standardizeFeatures = false
+
+    @Flag(help: "z-score targets with training statistics (changes only a --shared-alpha choice; r is invariant).")
+    var standardizeTargets = false
+
+    @Option(help: ArgumentHelp("Aggregate r over neuroids within a split: median (Brain-Score, default) or mean.", valueName: "median|mean"))
+    var neuroidAggregate: Aggregate?
+
+    @Option(help: ArgumentHelp("Aggregate split scores: mean (Brain-Score, default) or median.", valueName: "mean|median"))
+    var splitAggregate: Aggregate?
+
+    @Option(help: ArgumentHelp("Only these layers (comma-separated names, in this order).", valueName: "names"))
+    var layers: String?
+
+    @Option(help: ArgumentHelp("A ceiling file from `brainalign ceiling` to normalise by (instead of the published ceiling).", valueName: "file"))
+    var ceiling: String?
+
+    /// The protocol flags a user gave (they cannot be combined with --benchmark).
+    var givenProtocolFlags: [String] {
+        var flags: [String] = []
+        if regression != nil { flags.append("--regression") }
+        if alphas != nil { flags.append("--alphas") }
+        if sharedAlpha { flags.append("--shared-alpha") }
+        if innerCv != nil { flags.append("--inner-cv") }
+        if cv != nil { flags.append("--cv") }
+        if seed != nil { flags.append("--seed") }
+        if noIntercept { flags.append("--no-intercept") }
+        if standardizeFeatures { flags.append("--standardize-features") }
+        if standardizeTargets { flags.append("--standardize-targets") }
+        if neuroidAggregate != nil { flags.append("--neuroid-aggregate") }
+        if splitAggregate != nil { flags.append("--split-aggregate") }
+        return flags
+    }
+
+    func validate() throws {
+        guard !neural.isEmpty else { throw ValidationError("--neural is required") }
+        if let benchmark {
+            guard let named = try? BenchmarkRegistry.named(benchmark) else {
+                throw ValidationError("unknown benchmark '\(benchmark)'; valid benchmarks: \(BenchmarkRegistry.names.joined(separator: ", "))")
+            }
+            if let flag = givenProtocolFlags.first {
+                throw ValidationError("\(flag) cannot be combined with --benchmark: \(benchmark) fixes its own protocol (see docs/protocols.md)")
+            }
+            if neural.count > 1 && !named.inputs.neuralFilesPerSubject {
+                throw ValidationError("\(benchmark) takes one --neural file; got \(neural.count)")
+            }
+            if ceiling != nil && !named.inputs.acceptsCeilingFile {
+                throw ValidationError("--ceiling does not apply to \(benchmark) (its published ceiling is used)")
+            }
+        } else if neural.count > 1 {
+            throw ValidationError("only benchmarks scored per subject (Wehbe2014) take several --neural files; got \(neural.count)")
+        }
+        let ridgeOnly = [alphas != nil ? "--alphas" : nil, sharedAlpha ? "--shared-alpha" : nil, innerCv != nil ? "--inner-cv" : nil,
+                         standardizeTargets ? "--standardize-targets" : nil].compactMap { $0 }
+        if regression == .ols, let flag = ridgeOnly.first {
+            throw ValidationError("\(flag) applies to ridge only, not --regression ols")
+        }
+        if seed != nil {
+            guard case .shuffleSplit? = cv?.value else {
+                throw ValidationError("--seed applies to shuffle splits only (--cv shuffle:N:TRAIN_FRACTION)")
+            }
+        }
+    }
+
+    /// The protocol of a custom run, from the flags.
+    var customProtocol: NeuralProtocol {
+        let fit: Regression = regression == .ols
+            ? .ordinaryLeastSquares(fitIntercept: !noIntercept)
+            : .ridge(RidgeConfiguration(alphas: (alphas ?? .defaultSpec).values, alphaPerTarget: !sharedAlpha,
+                                        innerCrossValidation: innerCv?.value ?? .kFold(5), fitIntercept: !noIntercept,
+                                        standardizeFeatures: standardizeFeatures, standardizeTargets: standardizeTargets))
+        var outer = cv?.value ?? .kFold(5)
+        if case .shuffleSplit(let n, let size, _) = outer { outer = .shuffleSplit(splits: n, trainSize: size, seed: seed?.value ?? 1) }
+        return NeuralProtocol(regression: fit, crossValidation: outer,
+                              aggregation: Aggregation(neuroids: neuroidAggregate ?? .median, splits: splitAggregate ?? .mean))
+    }
+
+    func run() throws {
+        let chosen: any Benchmark = try benchmark.map { try BenchmarkRegistry.named($0) } ?? NeuralBenchmark.custom(customProtocol)
+        let ceilingOverride = try ceiling.map { try CeilingFile.read($0, for: benchmark) }
+        let settings = RunSettings(
+            neuralPaths: neural, neuralVariable: neuralVariable, activationsPath: activations,
+            outputPath: output.output ?? "brainalign-scores.nc", overwrite: output.overwrite, precision: precision.precision,
+            memoryBudget: compute.memory.bytes, threads: compute.threads.value,
+            layers: layers.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } },
+            commandLine: commandLineText, ceilingOverride: ceilingOverride)
+        let bar = ProgressBar(enabled: !report.quiet)
+        let result = try BenchmarkRunner.run(chosen, settings: settings, observer: bar.observer)
+        bar.finish()
+        print(report.json ? ScoreReport.json(result).rendered() : ScoreReport.text(result))
+    }
+}
