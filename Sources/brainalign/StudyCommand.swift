@@ -11,12 +11,19 @@ struct StudyCommand: ParsableCommand {
             TABLE is a CSV with one row per model: model, family, base_model, \
             instruction_tuned (true/false), parameters, one column per benchmark (a score, or \
             the path of a BrainAlign result file, or several joined by ';'), and optional \
-            average, mmlu, bbh, nwp_loss. For every instruction-tuned model it reports the \
-            percent change over its base model per benchmark and on average, the mean change \
-            with a Wilcoxon signed-rank test, and the Pearson and Spearman correlations (with \
-            p-values, Benjamini-Hochberg adjusted) of average alignment with MMLU, BBH, log10 \
-            parameters and next-word loss over the instruction-tuned models, and with log10 \
-            parameters over all models.
+            average, mmlu, bbh, nwp_loss. Every benchmark cell must be filled and every model \
+            name unique; errors name the line and column.
+
+            For every instruction-tuned model it reports the change over its base model per \
+            benchmark and on average, both as a percent of the base score and as the absolute \
+            difference (tuned - base); a percent change over a base score <= 0 is not computed \
+            (n/a, with a note), the difference always is. Then the mean changes with the number \
+            of pairs each is over, a Wilcoxon signed-rank test (run only with at least 6 pairs \
+            that differ: with fewer, no outcome could reach p < 0.05), and the Pearson and \
+            Spearman correlations (with p-values, Benjamini-Hochberg adjusted) of average \
+            alignment with MMLU, BBH, log10 parameters and next-word loss over the \
+            instruction-tuned models, and with log10 parameters over all models (at least 3 \
+            models each, else "not enough models").
 
             Example (the paper's own table, T5 and LLaMA families):
               brainalign study datasets/aw2023_models.csv --families T5,LLaMA --figures figures/
@@ -32,16 +39,19 @@ struct StudyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write SVG figures (scatter plots with fitted lines; bar chart of changes) here.", valueName: "dir"))
     var figures: String?
 
+    @Flag(help: ArgumentHelp("Accept empty benchmark cells: those benchmarks are left out of that model's pairs (the output lists them per pair), and a model without an 'average' cell gets none."))
+    var allowMissing = false
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     func run() throws {
         let selected = families.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-        let analysis = try StudyAnalysis(table: StudyTable(path: table, families: selected))
+        let analysis = try StudyAnalysis(table: StudyTable(path: table, families: selected, allowMissing: allowMissing))
         var written: [String] = []
         if let figures {
             try FileManager.default.createDirectory(atPath: figures, withIntermediateDirectories: true)
-            for association in analysis.associations {
+            for association in analysis.associations where association.note == nil {
                 let slug = (association.property + " " + association.population).lowercased()
                     .map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
                 let path = URL(fileURLWithPath: figures).appendingPathComponent("alignment_vs_\(slug).svg").path
@@ -55,51 +65,93 @@ struct StudyCommand: ParsableCommand {
         print(json ? Self.json(analysis, figures: written).rendered() : Self.text(analysis, figures: written))
     }
 
+    /// A percent change, "n/a" when there is none (missing score, or base <= 0: see the notes).
+    static func percentText(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "n/a".leftPadded(8) }
+        return String(format: "%+8.2f", value)
+    }
+
+    static func differenceText(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "n/a".leftPadded(9) }
+        return String(format: "%+9.4f", value)
+    }
+
+    static func testText(_ test: StudyAnalysis.SignedRankTest) -> String {
+        let unchanged = test.pairs > test.nonZero ? " (\(test.pairs - test.nonZero) unchanged, left out)" : ""
+        return test.note ?? String(format: "%d pairs%@, %@: W = %g, p = %.3g", test.pairs, unchanged, test.method, test.statistic, test.p)
+    }
+
     static func text(_ a: StudyAnalysis, figures: [String]) -> String {
-        var lines = ["Instruction-tuned models vs their base models (% change of brain alignment)", ""]
-        let width = max(18, a.pairs.map(\.model.count).max() ?? 0)
-        lines.append("model".padding(toLength: width, withPad: " ", startingAt: 0) + "  base".padding(toLength: 14, withPad: " ", startingAt: 0)
-                     + a.benchmarks.map { $0.padding(toLength: 13, withPad: " ", startingAt: 0) }.joined() + "average")
-        for pair in a.pairs {
-            lines.append(pair.model.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + pair.base.padding(toLength: 12, withPad: " ", startingAt: 0)
-                         + a.benchmarks.map { String(format: "%+11.2f  ", pair.changes[$0] ?? .nan) }.joined()
-                         + String(format: "%+8.2f", pair.averageChange))
+        var lines = ["Instruction-tuned models vs their base models: change of brain alignment,",
+                     "as % of the base score and as the absolute difference (tuned - base, raw r)", ""]
+        let width = max(18, a.pairs.map(\.model.count).max() ?? 0), baseWidth = max(12, a.pairs.map(\.base.count).max() ?? 0)
+        let columns = a.benchmarks + ["average"]
+        func row(_ model: String, _ base: String, _ cells: [String]) -> String {
+            model.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + base.padding(toLength: baseWidth, withPad: " ", startingAt: 0)
+                + cells.map { "  " + $0 }.joined()
         }
-        lines.append("mean".padding(toLength: width + 14, withPad: " ", startingAt: 0)
-                     + a.benchmarks.map { String(format: "%+11.2f  ", a.meanChanges[$0] ?? .nan) }.joined()
-                     + String(format: "%+8.2f", a.meanAverageChange))
-        lines.append(String(format: "Wilcoxon signed-rank (tuned vs base average, %@): W = %g, p = %.3g", a.wilcoxon.method, a.wilcoxon.statistic, a.wilcoxon.p))
+        lines.append(row("model", "base", columns.map { $0.padding(toLength: 19, withPad: " ", startingAt: 0) }))
+        lines.append(row("", "", columns.map { _ in "%".leftPadded(8) + "  " + "tuned-base" }))
+        for pair in a.pairs {
+            lines.append(row(pair.model, pair.base, a.benchmarks.map { percentText(pair.changes[$0]) + "  " + differenceText(pair.differences[$0]) }
+                             + [percentText(pair.averageChange) + "  " + differenceText(pair.averageDifference)]))
+        }
+        let means = a.benchmarks.map { a.means[$0]! } + [a.meanAverage]
+        lines.append(row("mean", "", means.map { percentText($0.percent) + "  " + differenceText($0.difference) }))
+        lines.append(row("pairs in the mean", "", means.map { String($0.percentPairs).leftPadded(8) + "  " + String($0.differencePairs).leftPadded(9) }))
+        let notes = a.pairs.flatMap { pair in pair.notes.map { "  \(pair.model) vs \(pair.base): \($0)" } }
+        if !notes.isEmpty { lines += ["", "Notes:"] + notes }
+        lines += ["", "Wilcoxon signed-rank, tuned vs base average: " + testText(a.wilcoxon)]
         for benchmark in a.benchmarks {
-            if let w = a.wilcoxonPerBenchmark[benchmark] { lines.append(String(format: "  %@: W = %g, p = %.3g", benchmark, w.statistic, w.p)) }
+            if let test = a.wilcoxonPerBenchmark[benchmark] { lines.append("  \(benchmark): " + testText(test)) }
         }
         lines += ["", "Average brain alignment vs model properties",
                   "property            population          n   Pearson r   p          p (BH)     Spearman   p          p (BH)"]
         for s in a.associations {
-            lines.append(s.property.padding(toLength: 20, withPad: " ", startingAt: 0) + s.population.padding(toLength: 18, withPad: " ", startingAt: 0)
-                         + String(format: "%3d   %9.3f   %-9.3g  %-9.3g  %8.3f   %-9.3g  %-9.3g", s.pearson.n, s.pearson.r, s.pearson.p,
-                                  s.pearsonPAdjusted, s.spearman.r, s.spearman.p, s.spearmanPAdjusted))
+            let start = s.property.padding(toLength: 20, withPad: " ", startingAt: 0) + s.population.padding(toLength: 18, withPad: " ", startingAt: 0)
+                + String(format: "%3d   ", s.pearson.n)
+            lines.append(start + (s.note ?? String(format: "%9.3f   %-9.3g  %-9.3g  %8.3f   %-9.3g  %-9.3g", s.pearson.r, s.pearson.p,
+                                                   s.pearsonPAdjusted, s.spearman.r, s.spearman.p, s.spearmanPAdjusted)))
         }
         if !figures.isEmpty { lines += [""] + figures.map { "wrote \($0)" } }
-        return lines.joined(separator: "\n")
+        return lines.map { $0.replacingOccurrences(of: " +$", with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 
     static func json(_ a: StudyAnalysis, figures: [String]) -> JSONValue {
-        .object([
+        func optional(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+        func mean(_ m: StudyAnalysis.Mean) -> JSONValue {
+            .object([("percent", .number(m.percent)), ("percent_pairs", .integer(Int64(m.percentPairs))),
+                     ("difference", .number(m.difference)), ("difference_pairs", .integer(Int64(m.differencePairs)))])
+        }
+        func test(_ t: StudyAnalysis.SignedRankTest) -> JSONValue {
+            .object([("statistic", .number(t.statistic)), ("p", .number(t.p)), ("method", .string(t.method)),
+                     ("pairs", .integer(Int64(t.pairs))), ("non_zero", .integer(Int64(t.nonZero))), ("note", t.note.map(JSONValue.string) ?? .null)])
+        }
+        return .object([
             ("pairs", .array(a.pairs.map { pair in
                 .object([("model", .string(pair.model)), ("base", .string(pair.base)),
-                         ("changes_percent", .object(a.benchmarks.map { ($0, pair.changes[$0].map(JSONValue.number) ?? .null) })),
-                         ("average_change_percent", .number(pair.averageChange))])
+                         ("changes_percent", .object(a.benchmarks.map { ($0, optional(pair.changes[$0])) })),
+                         ("differences", .object(a.benchmarks.map { ($0, optional(pair.differences[$0])) })),
+                         ("average_change_percent", .number(pair.averageChange)),
+                         ("average_difference", .number(pair.averageDifference)),
+                         ("notes", .array(pair.notes.map(JSONValue.string)))])
             })),
-            ("mean_changes_percent", .object(a.benchmarks.map { ($0, .number(a.meanChanges[$0] ?? .nan)) } + [("average", .number(a.meanAverageChange))])),
-            ("wilcoxon", .object([("statistic", .number(a.wilcoxon.statistic)), ("p", .number(a.wilcoxon.p)), ("method", .string(a.wilcoxon.method))])),
+            ("mean_changes", .object(a.benchmarks.map { ($0, mean(a.means[$0]!)) } + [("average", mean(a.meanAverage))])),
+            ("wilcoxon", test(a.wilcoxon)),
+            ("wilcoxon_per_benchmark", .object(a.benchmarks.map { ($0, test(a.wilcoxonPerBenchmark[$0]!)) })),
             ("associations", .array(a.associations.map { s in
                 .object([("property", .string(s.property)), ("population", .string(s.population)), ("n", .integer(Int64(s.pearson.n))),
                          ("pearson_r", .number(s.pearson.r)), ("pearson_p", .number(s.pearson.p)), ("pearson_p_bh", .number(s.pearsonPAdjusted)),
-                         ("spearman_r", .number(s.spearman.r)), ("spearman_p", .number(s.spearman.p)), ("spearman_p_bh", .number(s.spearmanPAdjusted))])
+                         ("spearman_r", .number(s.spearman.r)), ("spearman_p", .number(s.spearman.p)), ("spearman_p_bh", .number(s.spearmanPAdjusted)),
+                         ("note", s.note.map(JSONValue.string) ?? .null)])
             })),
             ("figures", .array(figures.map(JSONValue.string))),
         ])
     }
+}
+
+fileprivate extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
 
 struct Plot: ParsableCommand {

@@ -17,8 +17,9 @@ import Testing
         let result = try CLI.run(["study", Self.table, "--families", "T5,LLaMA", "--figures", figures, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let means = try #require(json["mean_changes_percent"] as? [String: Any])
-        #expect(String(format: "%.2f", doubles([means["pereira2018"] as Any])[0]) == "6.99")
+        let means = try #require(json["mean_changes"] as? [String: [String: Any]])
+        #expect(String(format: "%.2f", doubles([means["pereira2018"]?["percent"] as Any])[0]) == "6.99")
+        #expect(means["pereira2018"]?["percent_pairs"] as? Int == 17 && means["average"]?["difference_pairs"] as? Int == 17)
         let associations = try #require(json["associations"] as? [[String: Any]])
         #expect(String(format: "%.3f", doubles([associations[0]["pearson_r"] as Any])[0]) == "0.805")
         let written = try #require(json["figures"] as? [String])
@@ -41,6 +42,41 @@ import Testing
         }
         let notAResult = try CLI.run(["plot", neural, "--output", out])
         #expect(notAResult.status != 0 && notAResult.stderr.contains("not a BrainAlign scoring result"))
+    }
+
+    /// A base score <= 0: no percent (n/a with a note), the absolute difference beside it,
+    /// and how many pairs each mean is over, in the text and the JSON.
+    @Test func nonPositiveBaseInTextAndJSON() throws {
+        let table = directory.appendingPathComponent("t.csv").path
+        try "model,base_model,instruction_tuned,pereira2018,blank2014\nb,b,false,-0.05,0.1\nt,b,true,0.2,0.3\n"
+            .write(toFile: table, atomically: true, encoding: .utf8)
+        let text = try CLI.run(["study", table])
+        #expect(text.status == 0, "\(text.stderr)")
+        let row = try #require(text.stdout.split(separator: "\n").first { $0.hasPrefix("t ") })
+        #expect(row.split(separator: " ").map(String.init) == ["t", "b", "n/a", "+0.2500", "+200.00", "+0.2000", "+900.00", "+0.2250"], "\(row)")
+        #expect(text.stdout.contains("t vs b: pereira2018: no percent change, the base score -0.05 is not positive"))
+        let counts = try #require(text.stdout.split(separator: "\n").first { $0.hasPrefix("pairs in the mean") })
+        #expect(counts.split(separator: " ").suffix(6) == ["0", "1", "1", "1", "1", "1"], "\(counts)")
+        #expect(text.stdout.contains("tuned vs base average: not enough pairs (n = 1;") && !text.stdout.contains("p = 1"))
+
+        let json = try CLI.run(["study", table, "--json"])
+        let object = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let pair = try #require((object["pairs"] as? [[String: Any]])?.first)
+        #expect((pair["changes_percent"] as? [String: Any])?["pereira2018"] as? String == "NaN")
+        #expect(doubles([(pair["differences"] as? [String: Any])?["pereira2018"] as Any]) == [0.25])
+        #expect((pair["notes"] as? [String])?.count == 1)
+        let wilcoxon = try #require(object["wilcoxon"] as? [String: Any])
+        #expect(wilcoxon["p"] as? String == "NaN" && (wilcoxon["note"] as? String)?.hasPrefix("not enough pairs") == true)
+    }
+
+    @Test func allowMissingListsTheMissingBenchmarks() throws {
+        let table = directory.appendingPathComponent("m.csv").path
+        try "model,base_model,instruction_tuned,pereira2018,blank2014\nb,b,false,0.1,0.1\nt,b,true,0.2,\n"
+            .write(toFile: table, atomically: true, encoding: .utf8)
+        let refused = try CLI.run(["study", table])
+        #expect(refused.status == 1 && refused.stderr.hasPrefix("Error: \(table): line 3, column 'blank2014': empty cell"))
+        let allowed = try CLI.run(["study", table, "--allow-missing"])
+        #expect(allowed.status == 0 && allowed.stdout.contains("t vs b: blank2014 is missing for the tuned model"), "\(allowed.stdout)")
     }
 
     @Test func missingTableFails() throws {
