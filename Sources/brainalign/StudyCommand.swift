@@ -36,7 +36,7 @@ struct StudyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only these families (comma-separated), e.g. T5,LLaMA.", valueName: "names"))
     var families: String?
 
-    @Option(help: ArgumentHelp("Write SVG figures (scatter plots with fitted lines; bar chart of changes) here.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Write SVG figures (scatter plots with fitted lines; bar chart of changes) here; created if missing.", valueName: "dir"))
     var figures: String?
 
     @Flag(help: ArgumentHelp("Accept empty benchmark cells: those benchmarks are left out of that model's pairs (the output lists them per pair), and a model without an 'average' cell gets none."))
@@ -50,17 +50,18 @@ struct StudyCommand: ParsableCommand {
         let analysis = try StudyAnalysis(table: StudyTable(path: table, families: selected, allowMissing: allowMissing))
         var written: [String] = []
         if let figures {
-            try FileManager.default.createDirectory(atPath: figures, withIntermediateDirectories: true)
-            for association in analysis.associations where association.note == nil {
-                let slug = (association.property + " " + association.population).lowercased()
-                    .map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
-                let path = URL(fileURLWithPath: figures).appendingPathComponent("alignment_vs_\(slug).svg").path
-                try Figures.scatter(association).write(toFile: path, atomically: true, encoding: .utf8)
-                written.append(path)
+            let directory = try OutputDirectory(figures)
+            do {
+                for association in analysis.associations where association.note == nil {
+                    let slug = (association.property + " " + association.population).lowercased()
+                        .map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
+                    written.append(try directory.write(Figures.scatter(association), to: "alignment_vs_\(slug).svg"))
+                }
+                written.append(try directory.write(Figures.changes(analysis), to: "instruction_tuning_changes.svg"))
+            } catch {
+                directory.discardIfEmpty()
+                throw error
             }
-            let path = URL(fileURLWithPath: figures).appendingPathComponent("instruction_tuning_changes.svg").path
-            try Figures.changes(analysis).write(toFile: path, atomically: true, encoding: .utf8)
-            written.append(path)
         }
         print(json ? Self.json(analysis, figures: written).rendered() : Self.text(analysis, figures: written))
     }
@@ -160,7 +161,9 @@ struct Plot: ParsableCommand {
         discussion: """
             For one or more BrainAlign result files (e.g. several models on one benchmark): \
             score by relative layer depth (0 = first layer, 1 = last), one line per file, and \
-            for each file the distribution of per-neuroid r (mean over splits) at its best layer.
+            for each file the distribution of per-neuroid r (mean over splits) at its best layer. \
+            Figures are named after the result files, so two results with the same file name \
+            are refused.
 
             Example:
               brainalign plot t5-xl.nc flan-t5-xl.nc --output figures/
@@ -170,38 +173,56 @@ struct Plot: ParsableCommand {
     @Argument(help: "Result files written by brainalign score.")
     var results: [String]
 
-    @Option(help: ArgumentHelp("Directory for the SVG files.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Directory for the SVG files; created (after every result file is checked) if missing.", valueName: "dir"))
     var output: String = "."
 
     func run() throws {
         guard !results.isEmpty else { throw ValidationError("give at least one result file") }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        var series: [(name: String, scores: [Double])] = []
+        // Read and check every input before the output directory exists: a bad input must
+        // not leave an empty (or half-filled) figure folder behind.
+        var series: [(name: String, scores: [Double])] = [], histograms: [(file: String, svg: String)] = []
+        var source: [String: String] = [:]
         for path in results {
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            // Same-named results would overwrite each other's figure and share a legend entry.
+            if let other = source[name] {
+                throw PlotError("\(path): has the same name as \(other); the figures are named after the file, so rename one")
+            }
+            source[name] = path
             let file = try NetCDFFile.open(path)
             guard file.variables.contains(where: { $0.name == "score" }), file.variables.contains(where: { $0.name == "r" }) else {
-                throw ValidationError("\(path): not a BrainAlign scoring result (needs 'score' and 'r')")
+                throw PlotError("\(path): not a BrainAlign scoring result (needs 'score' and 'r')")
             }
             let scores = try file.doubles("score")
-            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            guard let best = scores.indices.filter({ scores[$0].isFinite }).max(by: { scores[$0] < scores[$1] }) else {
+                throw PlotError("\(path): no layer has a finite score")
+            }
             series.append((name, scores))
             let r = try file.variable("r")
             let (layers, splits, neuroids) = (r.shape[0], r.shape[1], r.shape[2])
-            let best = scores.indices.filter { !scores[$0].isNaN }.max { scores[$0] < scores[$1] } ?? 0
             let values: [Double] = try file.dataset("r").read(start: [best, 0, 0], count: [1, splits, neuroids])
             let perNeuroid = (0..<neuroids).map { v in
                 let column = (0..<splits).map { values[$0 * neuroids + v] }.filter { !$0.isNaN }
                 return column.isEmpty ? Double.nan : column.reduce(0, +) / Double(column.count)
             }
             let layerNames = try file.strings("layer")
-            let histogram = Figures.histogram(perNeuroid, title: "\(name): r per neuroid at \(layerNames[best]) (\(best + 1)/\(layers))",
-                                              xLabel: "held-out r (mean over splits)")
-            let path = URL(fileURLWithPath: output).appendingPathComponent("\(name)_r_distribution.svg").path
-            try histogram.write(toFile: path, atomically: true, encoding: .utf8)
-            print("wrote \(path)")
+            histograms.append(("\(name)_r_distribution.svg",
+                               Figures.histogram(perNeuroid, title: "\(name): r per neuroid at \(layerNames[best]) (\(best + 1)/\(layers))",
+                                                 xLabel: "held-out r (mean over splits)")))
         }
-        let path = URL(fileURLWithPath: output).appendingPathComponent("layer_profile.svg").path
-        try Figures.layerProfile(series, title: "Score by relative layer depth").write(toFile: path, atomically: true, encoding: .utf8)
-        print("wrote \(path)")
+        let directory = try OutputDirectory(output)
+        do {
+            for histogram in histograms { print("wrote \(try directory.write(histogram.svg, to: histogram.file))") }
+            print("wrote \(try directory.write(Figures.layerProfile(series, title: "Score by relative layer depth"), to: "layer_profile.svg"))")
+        } catch {
+            directory.discardIfEmpty()
+            throw error
+        }
     }
+}
+
+/// A plot input error: one line naming the file (a ValidationError would add the usage text).
+struct PlotError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

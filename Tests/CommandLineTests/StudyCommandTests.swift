@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import HDF5
 import TestSupport
 import Testing
 
@@ -42,6 +43,47 @@ import Testing
         }
         let notAResult = try CLI.run(["plot", neural, "--output", out])
         #expect(notAResult.status != 0 && notAResult.stderr.contains("not a BrainAlign scoring result"))
+        // A bad input is found before the output directory is made: nothing is left behind.
+        let fresh = directory.appendingPathComponent("never/made").path
+        let refused = try CLI.run(["plot", scores, neural, "--output", fresh])
+        #expect(refused.status != 0 && refused.stderr == "Error: \(neural): not a BrainAlign scoring result (needs 'score' and 'r')\n", "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("never").path))
+        let twin = directory.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: twin, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: scores, toPath: twin.appendingPathComponent("s.nc").path)
+        let sameName = try CLI.run(["plot", scores, twin.appendingPathComponent("s.nc").path, "--output", fresh])
+        #expect(sameName.status != 0 && sameName.stderr.contains("has the same name as \(scores)"), "\(sameName.stderr)")
+        // A result whose every layer score is NaN has no best layer to draw.
+        let empty = directory.appendingPathComponent("nan.nc").path
+        try FileManager.default.copyItem(atPath: scores, toPath: empty)
+        do {
+            let file = try HDF5File.open(empty, mode: .readWrite)
+            let score = try file.root.openDataset("score")
+            try score.write([Double](repeating: .nan, count: score.shape.reduce(1, *)))
+        }
+        let noBest = try CLI.run(["plot", empty, "--output", fresh])
+        #expect(noBest.status == 1 && noBest.stderr == "Error: \(empty): no layer has a finite score\n", "\(noBest.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("never").path))
+    }
+
+    /// --figures / --output that cannot be used: one line naming the directory, no
+    /// Foundation error dump, and no directory created.
+    @Test func unusableOutputDirectories() throws {
+        let file = directory.appendingPathComponent("file").path
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let result = Fixture.repositoryRoot.appendingPathComponent("datasets/Pereira2018_sample.nc").path
+        let cases: [([String], String)] = [
+            (["study", Self.table, "--figures", file], "Error: \(file): exists and is not a directory\n"),
+            (["study", Self.table, "--figures", file + "/figures"], "Error: cannot create directory \(file)/figures: \(file) is not a directory\n"),
+            (["study", Self.table, "--figures", "/proc/self/figures"], "Error: cannot create directory /proc/self/figures: /proc/self is not writable\n"),
+            (["study", Self.table, "--figures", "/proc/self"], "Error: /proc/self: the directory is not writable\n"),
+            (["plot", result, "--output", file], "Error: \(result): not a BrainAlign scoring result (needs 'score' and 'r')\n"),
+        ]
+        for (arguments, expected) in cases {
+            let run = try CLI.run(arguments)
+            #expect(run.status == 1 && run.stderr == expected, "\(arguments): \(run.stderr)")
+            #expect(!run.stderr.contains("NSCocoaErrorDomain"))
+        }
     }
 
     /// A base score <= 0: no percent (n/a with a note), the absolute difference beside it,
