@@ -39,7 +39,7 @@ struct StudyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write SVG figures (scatter plots with fitted lines; bar chart of changes) here; created if missing.", valueName: "dir"))
     var figures: String?
 
-    @Flag(help: ArgumentHelp("Accept empty benchmark cells: those benchmarks are left out of that model's pairs (the output lists them per pair), and a model without an 'average' cell gets none."))
+    @Flag(help: ArgumentHelp("Accept empty benchmark cells: those benchmarks are left out of that model's pairs (the output lists them per pair), and such a model has no average unless its 'average' cell is filled."))
     var allowMissing = false
 
     @Flag(help: "Print JSON instead of text.")
