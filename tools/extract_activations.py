@@ -27,21 +27,35 @@ makes runs resumable: run the same command again and layers already written are 
 and of the others only the missing rows are computed. A later run with `--layers` naming
 some of the file's layers recomputes only those that are incomplete.
 
+The output records what it was made from (model, revision, readout, dtype, context length,
+a sha1 of the stimulus ids and model inputs; futrell: the stride). A run onto an existing
+output made differently is refused, naming what differs, before the model is loaded where
+possible; `--overwrite` replaces it instead, atomically (a temporary file in the same
+directory, renamed over the old one once complete), and only if it is an output of this
+tool. A missing or unwritable output directory is one line on stderr and exit code 2.
+
     python3 tools/extract_activations.py --model google/flan-t5-base --benchmark pereira \\
         --neural assy_Pereira2018_language.nc --output flan-t5-base_pereira.nc --device cuda --dtype float16
     python3 tools/extract_activations.py --model gpt2 --benchmark futrell --neural assy_Futrell2018.nc --output gpt2_futrell.nc
 """
 import argparse
 import datetime
+import hashlib
+import json
 import math
 import os
 import sys
+import tempfile
 
 import numpy as np
 
 
 class ExtractionError(Exception):
     pass
+
+
+class UsageError(ExtractionError):
+    """A problem with the command line itself (exit code 2, as argparse's own errors)."""
 
 
 # MARK: stimuli
@@ -190,14 +204,96 @@ def surprisal(model, tokenizer, words, device, limit, stride):
     return per_word
 
 
+# MARK: provenance
+
+# What an existing output must have been made with for a rerun to add to it.
+CHECKED = ["model", "model_revision", "benchmark_readout", "dtype", "max_length", "stimuli_sha1", "stride"]
+
+
+def fingerprint(ids, texts):
+    """sha1 of the stimulus ids and the exact model inputs: equal for two neural files that
+    present the same stimuli (the Wehbe subjects), different when a sentence, the order or
+    the --window differs."""
+    return hashlib.sha1(json.dumps([list(ids), list(texts)], ensure_ascii=False).encode()).hexdigest()
+
+
+def revision(model):
+    """The Hub commit the weights came from; empty when unknown (a local directory)."""
+    return str(getattr(model.config, "_commit_hash", None) or "")
+
+
+def stored_attributes(path):
+    """The attributes of an existing output, refusing files this tool did not write."""
+    import h5py
+    try:
+        with h5py.File(path, "r") as f:
+            stored = {k: plain(v) for k, v in f.attrs.items()}
+    except OSError as error:
+        raise ExtractionError(f"{path} exists and is not a netCDF4/HDF5 file ({error}); choose another --output")
+    if "model" not in stored or "benchmark_readout" not in stored:
+        raise ExtractionError(f"{path} exists and is not an output of extract_activations.py (no 'model' attribute); "
+                              "choose another --output")
+    return stored
+
+
+def plain(value):
+    """An attribute as written: h5netcdf stores numbers as 1-element arrays, strings maybe as bytes."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def check_existing(path, requested, neural):
+    """Refuses to add to `path` unless it was made with the `requested` attributes (those
+    known so far). One line naming the stored and requested model and whatever else differs."""
+    stored = stored_attributes(path)
+    differing = [key for key in CHECKED if key in requested and str(stored.get(key, "<not recorded>")) != str(requested[key])]
+    if not differing:
+        return
+
+    def describe(key):
+        if key == "stimuli_sha1":
+            shown = str(stored[key])[:12] if key in stored else "<not recorded>"
+            return (f"stimuli of neural file '{stored.get('neural_file', '?')}' (sha1 {shown}) "
+                    f"(requested: '{os.path.basename(neural)}', sha1 {requested[key][:12]})")
+        return f"{key} '{stored.get(key, '<not recorded>')}' (requested: '{requested[key]}')"
+    items = [f"model '{stored['model']}' (requested: '{requested['model']}')"] + [describe(k) for k in differing if k != "model"]
+    raise ExtractionError(f"{path} was extracted with {', '.join(items)}; pass --overwrite to replace it, or choose another --output")
+
+
+def check_output_location(path, neural, overwrite):
+    """Before anything slow: the output's directory exists and can take a new file, the
+    output is not a directory, and is not the neural file itself."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(neural):
+        raise UsageError(f"{neural}: no such file (--neural)")
+    if os.path.isdir(path):
+        raise UsageError(f"{path} is a directory; --output names the file to write")
+    if os.path.exists(path) and os.path.samefile(path, neural):
+        raise UsageError(f"{path} is the --neural file itself; choose another --output")
+    if not os.path.isdir(directory):
+        raise UsageError(f"{path}: the output directory {directory} does not exist")
+    if (overwrite or not os.path.exists(path)) and not os.access(directory, os.W_OK):
+        raise UsageError(f"{path}: the output directory {directory} is not writable")
+
+
 # MARK: output
 
-def open_output(path, ids, names, features, attributes):
+def temporary_beside(path):
+    """An empty file in the output's directory (so the final rename stays on one file system),
+    hidden, named after the output."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=os.path.dirname(os.path.abspath(path)))
+    os.close(fd)
+    return temporary
+
+
+def open_output(path, ids, names, features, attributes, create=False):
     """Opens (resuming) or creates the output. Returns the file and, for each requested layer,
-    its index in the file's `layer` dimension."""
+    its index in the file's `layer` dimension. `create` writes a new file at `path` even if
+    one exists there (the --overwrite temporary)."""
     import h5netcdf
     import h5py
-    if os.path.exists(path):
+    if os.path.exists(path) and not create:
         f = h5netcdf.File(path, "a")
         text = lambda v: v.decode() if isinstance(v, bytes) else str(v)
         stored = [text(v) for v in f.variables["stimulus_id"][:]]
@@ -210,6 +306,9 @@ def open_output(path, ids, names, features, attributes):
         return f, [stored_layers.index(n) for n in names]
     f = h5netcdf.File(path, "w")
     try:
+        # Provenance first: a file cut short later still says what it was made from.
+        for key, value in attributes.items():
+            f.attrs[key] = value
         f.dimensions = {"layer": len(names), "presentation": len(ids), "feature": features}
         f.create_variable("layer", ("layer",), dtype=h5py.string_dtype())[:] = np.array(names, dtype=object)
         f.create_variable("stimulus_id", ("presentation",), dtype=h5py.string_dtype())[:] = np.array(ids, dtype=object)
@@ -217,8 +316,6 @@ def open_output(path, ids, names, features, attributes):
         acts = f.create_variable("activations", ("layer", "presentation", "feature"), dtype=np.float32,
                                  chunks=(1, min(len(ids), 1024), features), fillvalue=np.nan)
         acts.attrs["coordinates"] = "stimulus_id"
-        for key, value in attributes.items():
-            f.attrs[key] = value
     except Exception:
         f.close()
         raise
@@ -226,24 +323,42 @@ def open_output(path, ids, names, features, attributes):
 
 
 def write_surprisal(path, ids, values, attributes):
+    """Written whole to a temporary file beside `path`, then renamed over it: never half a file."""
     import xarray as xr
     ds = xr.Dataset({"surprisal": ("presentation", values)}, coords={"stimulus_id": ("presentation", np.array(ids))},
                     attrs=dict(attributes, units="bits"))
-    if os.path.exists(path):
-        os.remove(path)
-    ds.to_netcdf(path, engine="h5netcdf")
+    temporary = temporary_beside(path)
+    try:
+        ds.to_netcdf(temporary, engine="h5netcdf")
+        os.replace(temporary, path)
+    except BaseException:
+        os.remove(temporary)
+        raise
 
 
 def extract(args, model=None, tokenizer=None, progress=print):
     import transformers
+    ids, texts, target = stimuli(args.benchmark, args.neural, args.window)
+    requested = {"model": args.model, "benchmark_readout": args.benchmark, "dtype": args.dtype, "stimuli_sha1": fingerprint(ids, texts)}
+    resume = os.path.exists(args.output) and not args.overwrite
+    if resume:  # refuse before the (slow) model load what can be refused already
+        check_existing(args.output, requested, args.neural)
+    elif os.path.exists(args.output):
+        stored_attributes(args.output)  # --overwrite replaces only this tool's outputs
     model, tokenizer = load(args.model, args.device, args.dtype, model, tokenizer)
     limit = args.max_length or max_length(model, tokenizer)
-    ids, texts, target = stimuli(args.benchmark, args.neural, args.window)
-    attributes = {"model": args.model, "benchmark_readout": args.benchmark, "neural_file": os.path.basename(args.neural),
-                  "transformers_version": transformers.__version__, "dtype": args.dtype, "max_length": limit,
-                  "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    requested.update(model_revision=revision(model), max_length=limit)
     if target == "surprisal":
-        write_surprisal(args.output, ids, surprisal(model, tokenizer, texts, args.device, limit, args.stride or limit // 2), attributes)
+        requested["stride"] = args.stride or limit // 2
+    if resume:
+        check_existing(args.output, requested, args.neural)
+    attributes = dict(requested, neural_file=os.path.basename(args.neural), transformers_version=transformers.__version__,
+                      created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+    if target == "surprisal":
+        if resume:  # written whole or not at all, so an output made the same way is complete
+            progress(f"{args.output} already holds this surprisal: skipped")
+            return
+        write_surprisal(args.output, ids, surprisal(model, tokenizer, texts, args.device, limit, requested["stride"]), attributes)
         progress(f"wrote {args.output}: surprisal of {len(ids)} words")
         return
     names = layer_names(model)
@@ -254,30 +369,48 @@ def extract(args, model=None, tokenizer=None, progress=print):
             raise ExtractionError(f"unknown layers {', '.join(unknown)}; this model has {', '.join(names)}")
         wanted = [names.index(n) for n in args.layers.split(",")]
     first = readout_batch(model, tokenizer, texts[:1], target, args.device, limit)
-    f, slots = open_output(args.output, ids, [names[i] for i in wanted], first.shape[2], attributes)
+    # --overwrite fills a temporary file and renames it over the old output only once complete.
+    destination = temporary_beside(args.output) if args.overwrite and os.path.exists(args.output) else args.output
     try:
-        written = f.variables["written"][:]
-        pending = [k for k, slot in enumerate(slots) if not written[slot].all()]
-        for k, slot in enumerate(slots):
-            if k not in pending:
-                progress(f"{names[wanted[k]]} already written: skipped")
-        todo = [i for i in range(len(ids)) if any(not written[slots[k], i] for k in pending)]
-        for start in range(0, len(todo), args.batch_size):
-            rows = todo[start:start + args.batch_size]
-            block = readout_batch(model, tokenizer, [texts[i] for i in rows], target, args.device, limit)
-            for k in pending:
-                values = block[wanted[k]]
-                if rows == list(range(rows[0], rows[-1] + 1)):
-                    f.variables["activations"][slots[k], rows[0]:rows[-1] + 1, :] = values
-                else:  # resuming: the missing rows may be scattered
-                    for j, row in enumerate(rows):
-                        f.variables["activations"][slots[k], row, :] = values[j]
-                f.variables["written"][slots[k], rows] = 1
-            f.flush()
-            progress(f"{min(start + args.batch_size, len(todo))}/{len(todo)} rows")
-    finally:
-        f.close()
-    progress(f"wrote {args.output}: {len(wanted)} layers x {len(ids)} rows x {first.shape[2]} features")
+        f, slots = open_output(destination, ids, [names[i] for i in wanted], first.shape[2], attributes, create=destination != args.output)
+        try:
+            computed = fill(f, slots, wanted, names, ids, texts, target, model, tokenizer, args, limit, progress)
+        finally:
+            f.close()
+        if destination != args.output:
+            os.replace(destination, args.output)
+    except BaseException:
+        if destination != args.output:
+            os.remove(destination)
+        raise
+    if computed:
+        progress(f"wrote {args.output}: {len(wanted)} layers x {len(ids)} rows x {first.shape[2]} features")
+    else:
+        progress(f"nothing to do: {args.output} already holds every requested layer")
+
+
+def fill(f, slots, wanted, names, ids, texts, target, model, tokenizer, args, limit, progress):
+    """Computes the rows the `written` mask lacks for the requested layers; returns how many."""
+    written = f.variables["written"][:]
+    pending = [k for k, slot in enumerate(slots) if not written[slot].all()]
+    for k, slot in enumerate(slots):
+        if k not in pending:
+            progress(f"{names[wanted[k]]} already written: skipped")
+    todo = [i for i in range(len(ids)) if any(not written[slots[k], i] for k in pending)]
+    for start in range(0, len(todo), args.batch_size):
+        rows = todo[start:start + args.batch_size]
+        block = readout_batch(model, tokenizer, [texts[i] for i in rows], target, args.device, limit)
+        for k in pending:
+            values = block[wanted[k]]
+            if rows == list(range(rows[0], rows[-1] + 1)):
+                f.variables["activations"][slots[k], rows[0]:rows[-1] + 1, :] = values
+            else:  # resuming: the missing rows may be scattered
+                for j, row in enumerate(rows):
+                    f.variables["activations"][slots[k], row, :] = values[j]
+            f.variables["written"][slots[k], rows] = 1
+        f.flush()
+        progress(f"{min(start + args.batch_size, len(todo))}/{len(todo)} rows")
+    return len(todo)
 
 
 def parse(argv=None):
@@ -293,15 +426,24 @@ def parse(argv=None):
     parser.add_argument("--window", type=int, default=20, help="wehbe: words per window (default 20)")
     parser.add_argument("--max-length", type=int, help="context limit in tokens (default: the model's)")
     parser.add_argument("--stride", type=int, help="futrell: tokens scored per window (default: half the context)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing output (of this tool) instead of adding to it; atomic: the old file stays until the new one is complete")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse(argv)
     try:
+        check_output_location(args.output, args.neural, args.overwrite)
         extract(args, progress=lambda message: print(message, file=sys.stderr))
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except ExtractionError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a file that vanished or cannot be read: one line, not a traceback
+        print(f"error: {error.filename or args.output}: {error.strerror or error}", file=sys.stderr)
         return 1
     return 0
 

@@ -6,7 +6,10 @@ change of every instruction-tuned model over its base, their means, the Wilcoxon
 test, Pearson and Spearman correlations (scipy.stats) of average alignment with MMLU, BBH,
 log10 parameters and next-word loss over the instruction-tuned models and with log10
 parameters over all models, and Benjamini-Hochberg adjustments
-(scipy.stats.false_discovery_control). Also small cases for each statistic's code paths.
+(scipy.stats.false_discovery_control). Also small cases for each statistic's code paths, and
+small study tables with the cases a percent change cannot stand behind (base scores <= 0,
+missing cells), each with its CSV text and the expected differences, percent changes, means
+with their pair counts, and Wilcoxon tests.
 """
 import csv
 import json
@@ -61,13 +64,77 @@ def main():
                     for x, a, b in [(0.3, 2.0, 3.0), (0.9, 0.5, 7.5), (0.01, 10.0, 0.5), (0.5, 25.0, 25.0)]],
         "bh": {"p": [0.01, 0.04, 0.03, 0.2, 0.001, 0.5], "adjusted": st.false_discovery_control([0.01, 0.04, 0.03, 0.2, 0.001, 0.5]).tolist()},
     }
+    differences = {b: [float(r[b]) - float(by_name[r["base_model"]][b]) for r in tuned] for b in benchmarks + ["average"]}
     out = {"scipy": __import__("scipy").__version__, "pairs": [r["model"] for r in tuned], "changes": changes,
            "mean_changes": {k: float(np.mean(v)) for k, v in changes.items()},
+           "differences": differences, "mean_differences": {k: float(np.mean(v)) for k, v in differences.items()},
+           "tables": {"non_positive_base": table_case(NON_POSITIVE_BASE), "missing_cells": table_case(MISSING_CELLS)},
            "wilcoxon": {"statistic": float(w.statistic), "p": float(w.pvalue)}, "associations": associations, "cases": cases}
     path = os.path.join(ROOT, "Tests", "StudyTests", "Fixtures", "study.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
     print("wrote", path)
+
+
+# (model, base score per benchmark, tuned score per benchmark); None is an empty cell. Every
+# pair improves on every benchmark, yet the first base's average is negative: the percent
+# change of that average was once reported as a large negative number.
+BENCHMARKS = ["pereira2018", "blank2014", "wehbe2014"]
+NON_POSITIVE_BASE = [
+    ("a", [-0.05, 0.02, 0.01], [0.02, 0.03, 0.02]),
+    ("b", [0.0, 0.10, 0.05], [0.03, 0.12, 0.06]),
+    ("c", [0.20, 0.15, 0.07], [0.23, 0.16, 0.08]),
+    ("d", [0.25, 0.18, 0.08], [0.26, 0.21, 0.09]),
+    ("e", [0.30, 0.20, 0.09], [0.34, 0.22, 0.11]),
+    ("f", [0.22, 0.19, 0.06], [0.27, 0.20, 0.065]),
+    ("g", [0.28, 0.17, 0.10], [0.29, 0.175, 0.13]),
+]
+# With --allow-missing: one tuned and one base cell empty, so those pairs lose a benchmark
+# and their average; the average test is then left with too few pairs.
+MISSING_CELLS = [
+    ("a", [0.20, 0.15, 0.07], [0.23, None, 0.08]),
+    ("b", [None, 0.18, 0.08], [0.26, 0.21, 0.09]),
+    ("c", [0.30, 0.20, 0.09], [0.34, 0.22, 0.11]),
+    ("d", [0.22, 0.19, 0.06], [0.27, 0.20, 0.065]),
+    ("e", [0.28, 0.17, 0.10], [0.29, 0.175, 0.13]),
+    ("f", [0.25, 0.16, 0.05], [0.24, 0.18, 0.07]),
+    ("g", [0.21, 0.14, 0.04], [0.25, 0.13, 0.05]),
+]
+
+
+def table_case(pairs):
+    """The CSV of base models `<name>-base` and tuned models `<name>-it`, and what the study
+    must report: per pair tuned - base and (only over a positive base) the percent change,
+    per benchmark and of the averages (the mean of the three scores, NaN if one is missing),
+    means over the pairs that have a value with their counts, and scipy's Wilcoxon over the
+    pairs with both scores (None when fewer than 6 differ: the study refuses those)."""
+    lines = ["model,family,base_model,instruction_tuned," + ",".join(BENCHMARKS)]
+    cell = lambda v: "" if v is None else repr(v)
+    for name, base, tuned in pairs:
+        lines.append(f"{name}-base,X,{name}-base,false," + ",".join(map(cell, base)))
+        lines.append(f"{name}-it,X,{name}-base,true," + ",".join(map(cell, tuned)))
+    nan = float("nan")
+    columns = {}
+    for k, b in enumerate(BENCHMARKS + ["average"]):
+        if b == "average":
+            mean = lambda s: nan if None in s else float(np.mean(s))
+            base = np.array([mean(p[1]) for p in pairs]); tuned = np.array([mean(p[2]) for p in pairs])
+        else:
+            base = np.array([nan if p[1][k] is None else p[1][k] for p in pairs])
+            tuned = np.array([nan if p[2][k] is None else p[2][k] for p in pairs])
+        both = ~np.isnan(base) & ~np.isnan(tuned)
+        difference = np.where(both, tuned - base, nan)
+        positive = both & (np.nan_to_num(base, nan=-1) > 0)
+        percent = np.full(len(pairs), nan)
+        percent[positive] = (tuned[positive] - base[positive]) / base[positive] * 100
+        differ = both & (tuned != base)
+        test = result(st.wilcoxon(tuned[both], base[both])) if differ.sum() >= 6 else None
+        columns[b] = {"difference": [None if np.isnan(v) else float(v) for v in difference],
+                      "percent": [None if np.isnan(v) else float(v) for v in percent],
+                      "mean_difference": float(np.mean(difference[both])) if both.any() else None, "difference_pairs": int(both.sum()),
+                      "mean_percent": float(np.mean(percent[positive])) if positive.any() else None, "percent_pairs": int(positive.sum()),
+                      "wilcoxon": test, "wilcoxon_non_zero": int(differ.sum())}
+    return {"csv": "\n".join(lines) + "\n", "pairs": [f"{p[0]}-it" for p in pairs], "columns": columns}
 
 
 def result(r):

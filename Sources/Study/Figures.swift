@@ -26,11 +26,14 @@ public enum Figures {
             let y = top + 14 + Double(index) * 16
             body += "<circle cx=\"\(f(left + 12))\" cy=\"\(f(y - 4))\" r=\"5\" fill=\"\(palette[index % palette.count])\"/><text x=\"\(f(left + 22))\" y=\"\(f(y))\" font-size=\"12\">\(escape(family.isEmpty ? "models" : family))</text>\n"
         }
-        let title = String(format: "%@ (%@): r = %.3f, p = %.3g", association.property, association.population, association.pearson.r, association.pearson.p)
+        let title = association.note.map { "\(association.property) (\(association.population)): \($0)" }
+            ?? String(format: "%@ (%@): r = %.3f, p = %.3g", association.property, association.population, association.pearson.r, association.pearson.p)
         return document(width: width, height: height, title: title, body: body)
     }
 
-    /// Horizontal bars: each instruction-tuned model's change of average alignment over its base.
+    /// Horizontal bars: each instruction-tuned model's change of average alignment over its
+    /// base. A pair without a percent change (base average not positive, or missing) gets no
+    /// bar but a label saying so, never a bar of some other length.
     public static func changes(_ analysis: StudyAnalysis) -> String {
         let rowHeight = 18.0, left = 190.0, right = 40.0, top = 50.0, bottom = 50.0
         let width = 640.0, height = top + bottom + rowHeight * Double(max(analysis.pairs.count, 1))
@@ -40,16 +43,23 @@ public enum Figures {
         var body = "<line x1=\"\(f(px(0)))\" y1=\"\(f(top - 6))\" x2=\"\(f(px(0)))\" y2=\"\(f(height - bottom + 6))\" stroke=\"#000\"/>\n"
         for (index, pair) in analysis.pairs.enumerated() {
             let y = top + Double(index) * rowHeight
-            let x = min(px(0), px(pair.averageChange)), w = abs(px(pair.averageChange) - px(0))
-            let color = pair.averageChange >= 0 ? palette[0] : palette[1]
-            body += "<rect x=\"\(f(x))\" y=\"\(f(y + 3))\" width=\"\(f(w))\" height=\"\(f(rowHeight - 6))\" fill=\"\(color)\"><title>\(escape(pair.model)) vs \(escape(pair.base)): \(f(pair.averageChange))%</title></rect>\n"
+            if pair.averageChange.isFinite {
+                let x = min(px(0), px(pair.averageChange)), w = abs(px(pair.averageChange) - px(0))
+                let color = pair.averageChange >= 0 ? palette[0] : palette[1]
+                body += "<rect x=\"\(f(x))\" y=\"\(f(y + 3))\" width=\"\(f(w))\" height=\"\(f(rowHeight - 6))\" fill=\"\(color)\"><title>\(escape(pair.model)) vs \(escape(pair.base)): \(f(pair.averageChange))%</title></rect>\n"
+            } else {
+                let why = pair.notes.first { $0.hasPrefix("average") } ?? "no percent change"
+                body += "<text x=\"\(f(px(0) + 4))\" y=\"\(f(y + rowHeight - 5))\" font-size=\"11\" fill=\"#555\">n/a<title>\(escape(pair.model)) vs \(escape(pair.base)): \(escape(why))</title></text>\n"
+            }
             body += "<text x=\"\(f(left - 8))\" y=\"\(f(y + rowHeight - 5))\" font-size=\"12\" text-anchor=\"end\">\(escape(pair.model))</text>\n"
         }
         for tick in ticks(v0, v1) {
             body += "<text x=\"\(f(px(tick)))\" y=\"\(f(height - bottom + 22))\" font-size=\"11\" text-anchor=\"middle\">\(f(tick))</text>\n"
         }
         body += "<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(height - 12))\" font-size=\"13\" text-anchor=\"middle\">change of average brain alignment over the base model (%)</text>\n"
-        let title = String(format: "Instruction tuning: mean change %+.2f%%, Wilcoxon p = %.3g", analysis.meanAverageChange, analysis.wilcoxon.p)
+        let mean = analysis.meanAverage
+        let test = analysis.wilcoxon.note == nil ? String(format: "Wilcoxon p = %.3g", analysis.wilcoxon.p) : "Wilcoxon: not enough pairs"
+        let title = String(format: "Instruction tuning: mean change %+.2f%% over %d pairs, %@", mean.percent, mean.percentPairs, test)
         return document(width: width, height: height, title: title, body: body)
     }
 

@@ -11,12 +11,19 @@ struct StudyCommand: ParsableCommand {
             TABLE is a CSV with one row per model: model, family, base_model, \
             instruction_tuned (true/false), parameters, one column per benchmark (a score, or \
             the path of a BrainAlign result file, or several joined by ';'), and optional \
-            average, mmlu, bbh, nwp_loss. For every instruction-tuned model it reports the \
-            percent change over its base model per benchmark and on average, the mean change \
-            with a Wilcoxon signed-rank test, and the Pearson and Spearman correlations (with \
-            p-values, Benjamini-Hochberg adjusted) of average alignment with MMLU, BBH, log10 \
-            parameters and next-word loss over the instruction-tuned models, and with log10 \
-            parameters over all models.
+            average, mmlu, bbh, nwp_loss. Every benchmark cell must be filled and every model \
+            name unique; errors name the line and column.
+
+            For every instruction-tuned model it reports the change over its base model per \
+            benchmark and on average, both as a percent of the base score and as the absolute \
+            difference (tuned - base); a percent change over a base score <= 0 is not computed \
+            (n/a, with a note), the difference always is. Then the mean changes with the number \
+            of pairs each is over, a Wilcoxon signed-rank test (run only with at least 6 pairs \
+            that differ: with fewer, no outcome could reach p < 0.05), and the Pearson and \
+            Spearman correlations (with p-values, Benjamini-Hochberg adjusted) of average \
+            alignment with MMLU, BBH, log10 parameters and next-word loss over the \
+            instruction-tuned models, and with log10 parameters over all models (at least 3 \
+            models each, else "not enough models").
 
             Example (the paper's own table, T5 and LLaMA families):
               brainalign study datasets/aw2023_models.csv --families T5,LLaMA --figures figures/
@@ -29,77 +36,123 @@ struct StudyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only these families (comma-separated), e.g. T5,LLaMA.", valueName: "names"))
     var families: String?
 
-    @Option(help: ArgumentHelp("Write SVG figures (scatter plots with fitted lines; bar chart of changes) here.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Write SVG figures (scatter plots with fitted lines; bar chart of changes) here; created if missing.", valueName: "dir"))
     var figures: String?
+
+    @Flag(help: ArgumentHelp("Accept empty benchmark cells: those benchmarks are left out of that model's pairs (the output lists them per pair), and such a model has no average unless its 'average' cell is filled."))
+    var allowMissing = false
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     func run() throws {
         let selected = families.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-        let analysis = try StudyAnalysis(table: StudyTable(path: table, families: selected))
+        let analysis = try StudyAnalysis(table: StudyTable(path: table, families: selected, allowMissing: allowMissing))
         var written: [String] = []
         if let figures {
-            try FileManager.default.createDirectory(atPath: figures, withIntermediateDirectories: true)
-            for association in analysis.associations {
-                let slug = (association.property + " " + association.population).lowercased()
-                    .map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
-                let path = URL(fileURLWithPath: figures).appendingPathComponent("alignment_vs_\(slug).svg").path
-                try Figures.scatter(association).write(toFile: path, atomically: true, encoding: .utf8)
-                written.append(path)
+            let directory = try OutputDirectory(figures)
+            do {
+                for association in analysis.associations where association.note == nil {
+                    let slug = (association.property + " " + association.population).lowercased()
+                        .map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
+                    written.append(try directory.write(Figures.scatter(association), to: "alignment_vs_\(slug).svg"))
+                }
+                written.append(try directory.write(Figures.changes(analysis), to: "instruction_tuning_changes.svg"))
+            } catch {
+                directory.discardIfEmpty()
+                throw error
             }
-            let path = URL(fileURLWithPath: figures).appendingPathComponent("instruction_tuning_changes.svg").path
-            try Figures.changes(analysis).write(toFile: path, atomically: true, encoding: .utf8)
-            written.append(path)
         }
         print(json ? Self.json(analysis, figures: written).rendered() : Self.text(analysis, figures: written))
     }
 
+    /// A percent change, "n/a" when there is none (missing score, or base <= 0: see the notes).
+    static func percentText(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "n/a".leftPadded(8) }
+        return String(format: "%+8.2f", value)
+    }
+
+    static func differenceText(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "n/a".leftPadded(9) }
+        return String(format: "%+9.4f", value)
+    }
+
+    static func testText(_ test: StudyAnalysis.SignedRankTest) -> String {
+        let unchanged = test.pairs > test.nonZero ? " (\(test.pairs - test.nonZero) unchanged, left out)" : ""
+        return test.note ?? String(format: "%d pairs%@, %@: W = %g, p = %.3g", test.pairs, unchanged, test.method, test.statistic, test.p)
+    }
+
     static func text(_ a: StudyAnalysis, figures: [String]) -> String {
-        var lines = ["Instruction-tuned models vs their base models (% change of brain alignment)", ""]
-        let width = max(18, a.pairs.map(\.model.count).max() ?? 0)
-        lines.append("model".padding(toLength: width, withPad: " ", startingAt: 0) + "  base".padding(toLength: 14, withPad: " ", startingAt: 0)
-                     + a.benchmarks.map { $0.padding(toLength: 13, withPad: " ", startingAt: 0) }.joined() + "average")
-        for pair in a.pairs {
-            lines.append(pair.model.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + pair.base.padding(toLength: 12, withPad: " ", startingAt: 0)
-                         + a.benchmarks.map { String(format: "%+11.2f  ", pair.changes[$0] ?? .nan) }.joined()
-                         + String(format: "%+8.2f", pair.averageChange))
+        var lines = ["Instruction-tuned models vs their base models: change of brain alignment,",
+                     "as % of the base score and as the absolute difference (tuned - base, raw r)", ""]
+        let width = max(18, a.pairs.map(\.model.count).max() ?? 0), baseWidth = max(12, a.pairs.map(\.base.count).max() ?? 0)
+        let columns = a.benchmarks + ["average"]
+        func row(_ model: String, _ base: String, _ cells: [String]) -> String {
+            model.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + base.padding(toLength: baseWidth, withPad: " ", startingAt: 0)
+                + cells.map { "  " + $0 }.joined()
         }
-        lines.append("mean".padding(toLength: width + 14, withPad: " ", startingAt: 0)
-                     + a.benchmarks.map { String(format: "%+11.2f  ", a.meanChanges[$0] ?? .nan) }.joined()
-                     + String(format: "%+8.2f", a.meanAverageChange))
-        lines.append(String(format: "Wilcoxon signed-rank (tuned vs base average, %@): W = %g, p = %.3g", a.wilcoxon.method, a.wilcoxon.statistic, a.wilcoxon.p))
+        lines.append(row("model", "base", columns.map { $0.padding(toLength: 19, withPad: " ", startingAt: 0) }))
+        lines.append(row("", "", columns.map { _ in "%".leftPadded(8) + "  " + "tuned-base" }))
+        for pair in a.pairs {
+            lines.append(row(pair.model, pair.base, a.benchmarks.map { percentText(pair.changes[$0]) + "  " + differenceText(pair.differences[$0]) }
+                             + [percentText(pair.averageChange) + "  " + differenceText(pair.averageDifference)]))
+        }
+        let means = a.benchmarks.map { a.means[$0]! } + [a.meanAverage]
+        lines.append(row("mean", "", means.map { percentText($0.percent) + "  " + differenceText($0.difference) }))
+        lines.append(row("pairs in the mean", "", means.map { String($0.percentPairs).leftPadded(8) + "  " + String($0.differencePairs).leftPadded(9) }))
+        let notes = a.pairs.flatMap { pair in pair.notes.map { "  \(pair.model) vs \(pair.base): \($0)" } }
+        if !notes.isEmpty { lines += ["", "Notes:"] + notes }
+        lines += ["", "Wilcoxon signed-rank, tuned vs base average: " + testText(a.wilcoxon)]
         for benchmark in a.benchmarks {
-            if let w = a.wilcoxonPerBenchmark[benchmark] { lines.append(String(format: "  %@: W = %g, p = %.3g", benchmark, w.statistic, w.p)) }
+            if let test = a.wilcoxonPerBenchmark[benchmark] { lines.append("  \(benchmark): " + testText(test)) }
         }
         lines += ["", "Average brain alignment vs model properties",
                   "property            population          n   Pearson r   p          p (BH)     Spearman   p          p (BH)"]
         for s in a.associations {
-            lines.append(s.property.padding(toLength: 20, withPad: " ", startingAt: 0) + s.population.padding(toLength: 18, withPad: " ", startingAt: 0)
-                         + String(format: "%3d   %9.3f   %-9.3g  %-9.3g  %8.3f   %-9.3g  %-9.3g", s.pearson.n, s.pearson.r, s.pearson.p,
-                                  s.pearsonPAdjusted, s.spearman.r, s.spearman.p, s.spearmanPAdjusted))
+            let start = s.property.padding(toLength: 20, withPad: " ", startingAt: 0) + s.population.padding(toLength: 18, withPad: " ", startingAt: 0)
+                + String(format: "%3d   ", s.pearson.n)
+            lines.append(start + (s.note ?? String(format: "%9.3f   %-9.3g  %-9.3g  %8.3f   %-9.3g  %-9.3g", s.pearson.r, s.pearson.p,
+                                                   s.pearsonPAdjusted, s.spearman.r, s.spearman.p, s.spearmanPAdjusted)))
         }
         if !figures.isEmpty { lines += [""] + figures.map { "wrote \($0)" } }
-        return lines.joined(separator: "\n")
+        return lines.map { $0.replacingOccurrences(of: " +$", with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 
     static func json(_ a: StudyAnalysis, figures: [String]) -> JSONValue {
-        .object([
+        func optional(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+        func mean(_ m: StudyAnalysis.Mean) -> JSONValue {
+            .object([("percent", .number(m.percent)), ("percent_pairs", .integer(Int64(m.percentPairs))),
+                     ("difference", .number(m.difference)), ("difference_pairs", .integer(Int64(m.differencePairs)))])
+        }
+        func test(_ t: StudyAnalysis.SignedRankTest) -> JSONValue {
+            .object([("statistic", .number(t.statistic)), ("p", .number(t.p)), ("method", .string(t.method)),
+                     ("pairs", .integer(Int64(t.pairs))), ("non_zero", .integer(Int64(t.nonZero))), ("note", t.note.map(JSONValue.string) ?? .null)])
+        }
+        return .object([
             ("pairs", .array(a.pairs.map { pair in
                 .object([("model", .string(pair.model)), ("base", .string(pair.base)),
-                         ("changes_percent", .object(a.benchmarks.map { ($0, pair.changes[$0].map(JSONValue.number) ?? .null) })),
-                         ("average_change_percent", .number(pair.averageChange))])
+                         ("changes_percent", .object(a.benchmarks.map { ($0, optional(pair.changes[$0])) })),
+                         ("differences", .object(a.benchmarks.map { ($0, optional(pair.differences[$0])) })),
+                         ("average_change_percent", .number(pair.averageChange)),
+                         ("average_difference", .number(pair.averageDifference)),
+                         ("notes", .array(pair.notes.map(JSONValue.string)))])
             })),
-            ("mean_changes_percent", .object(a.benchmarks.map { ($0, .number(a.meanChanges[$0] ?? .nan)) } + [("average", .number(a.meanAverageChange))])),
-            ("wilcoxon", .object([("statistic", .number(a.wilcoxon.statistic)), ("p", .number(a.wilcoxon.p)), ("method", .string(a.wilcoxon.method))])),
+            ("mean_changes", .object(a.benchmarks.map { ($0, mean(a.means[$0]!)) } + [("average", mean(a.meanAverage))])),
+            ("wilcoxon", test(a.wilcoxon)),
+            ("wilcoxon_per_benchmark", .object(a.benchmarks.map { ($0, test(a.wilcoxonPerBenchmark[$0]!)) })),
             ("associations", .array(a.associations.map { s in
                 .object([("property", .string(s.property)), ("population", .string(s.population)), ("n", .integer(Int64(s.pearson.n))),
                          ("pearson_r", .number(s.pearson.r)), ("pearson_p", .number(s.pearson.p)), ("pearson_p_bh", .number(s.pearsonPAdjusted)),
-                         ("spearman_r", .number(s.spearman.r)), ("spearman_p", .number(s.spearman.p)), ("spearman_p_bh", .number(s.spearmanPAdjusted))])
+                         ("spearman_r", .number(s.spearman.r)), ("spearman_p", .number(s.spearman.p)), ("spearman_p_bh", .number(s.spearmanPAdjusted)),
+                         ("note", s.note.map(JSONValue.string) ?? .null)])
             })),
             ("figures", .array(figures.map(JSONValue.string))),
         ])
     }
+}
+
+fileprivate extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
 
 struct Plot: ParsableCommand {
@@ -108,7 +161,9 @@ struct Plot: ParsableCommand {
         discussion: """
             For one or more BrainAlign result files (e.g. several models on one benchmark): \
             score by relative layer depth (0 = first layer, 1 = last), one line per file, and \
-            for each file the distribution of per-neuroid r (mean over splits) at its best layer.
+            for each file the distribution of per-neuroid r (mean over splits) at its best layer. \
+            Figures are named after the result files, so two results with the same file name \
+            are refused.
 
             Example:
               brainalign plot t5-xl.nc flan-t5-xl.nc --output figures/
@@ -118,38 +173,56 @@ struct Plot: ParsableCommand {
     @Argument(help: "Result files written by brainalign score.")
     var results: [String]
 
-    @Option(help: ArgumentHelp("Directory for the SVG files.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Directory for the SVG files; created (after every result file is checked) if missing.", valueName: "dir"))
     var output: String = "."
 
     func run() throws {
         guard !results.isEmpty else { throw ValidationError("give at least one result file") }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        var series: [(name: String, scores: [Double])] = []
+        // Read and check every input before the output directory exists: a bad input must
+        // not leave an empty (or half-filled) figure folder behind.
+        var series: [(name: String, scores: [Double])] = [], histograms: [(file: String, svg: String)] = []
+        var source: [String: String] = [:]
         for path in results {
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            // Same-named results would overwrite each other's figure and share a legend entry.
+            if let other = source[name] {
+                throw PlotError("\(path): has the same name as \(other); the figures are named after the file, so rename one")
+            }
+            source[name] = path
             let file = try NetCDFFile.open(path)
             guard file.variables.contains(where: { $0.name == "score" }), file.variables.contains(where: { $0.name == "r" }) else {
-                throw ValidationError("\(path): not a BrainAlign scoring result (needs 'score' and 'r')")
+                throw PlotError("\(path): not a BrainAlign scoring result (needs 'score' and 'r')")
             }
             let scores = try file.doubles("score")
-            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            guard let best = scores.indices.filter({ scores[$0].isFinite }).max(by: { scores[$0] < scores[$1] }) else {
+                throw PlotError("\(path): no layer has a finite score")
+            }
             series.append((name, scores))
             let r = try file.variable("r")
             let (layers, splits, neuroids) = (r.shape[0], r.shape[1], r.shape[2])
-            let best = scores.indices.filter { !scores[$0].isNaN }.max { scores[$0] < scores[$1] } ?? 0
             let values: [Double] = try file.dataset("r").read(start: [best, 0, 0], count: [1, splits, neuroids])
             let perNeuroid = (0..<neuroids).map { v in
                 let column = (0..<splits).map { values[$0 * neuroids + v] }.filter { !$0.isNaN }
                 return column.isEmpty ? Double.nan : column.reduce(0, +) / Double(column.count)
             }
             let layerNames = try file.strings("layer")
-            let histogram = Figures.histogram(perNeuroid, title: "\(name): r per neuroid at \(layerNames[best]) (\(best + 1)/\(layers))",
-                                              xLabel: "held-out r (mean over splits)")
-            let path = URL(fileURLWithPath: output).appendingPathComponent("\(name)_r_distribution.svg").path
-            try histogram.write(toFile: path, atomically: true, encoding: .utf8)
-            print("wrote \(path)")
+            histograms.append(("\(name)_r_distribution.svg",
+                               Figures.histogram(perNeuroid, title: "\(name): r per neuroid at \(layerNames[best]) (\(best + 1)/\(layers))",
+                                                 xLabel: "held-out r (mean over splits)")))
         }
-        let path = URL(fileURLWithPath: output).appendingPathComponent("layer_profile.svg").path
-        try Figures.layerProfile(series, title: "Score by relative layer depth").write(toFile: path, atomically: true, encoding: .utf8)
-        print("wrote \(path)")
+        let directory = try OutputDirectory(output)
+        do {
+            for histogram in histograms { print("wrote \(try directory.write(histogram.svg, to: histogram.file))") }
+            print("wrote \(try directory.write(Figures.layerProfile(series, title: "Score by relative layer depth"), to: "layer_profile.svg"))")
+        } catch {
+            directory.discardIfEmpty()
+            throw error
+        }
     }
+}
+
+/// A plot input error: one line naming the file (a ValidationError would add the usage text).
+struct PlotError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

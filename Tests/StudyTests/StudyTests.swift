@@ -28,11 +28,23 @@ import Testing
         #expect(study.pairs.count == 17)
         let means = try #require(reference["mean_changes"] as? [String: Any])
         for benchmark in ["pereira2018", "blank2014", "wehbe2014"] {
-            #expect(abs(study.meanChanges[benchmark]! - doubles([means[benchmark] as Any])[0]) < 1e-9)
+            #expect(abs(study.means[benchmark]!.percent - doubles([means[benchmark] as Any])[0]) < 1e-9)
         }
-        #expect(abs(study.meanAverageChange - doubles([means["average"] as Any])[0]) < 1e-9)
+        #expect(abs(study.meanAverage.percent - doubles([means["average"] as Any])[0]) < 1e-9)
+        let meanDifferences = try #require(reference["mean_differences"] as? [String: Any])
+        for benchmark in ["pereira2018", "blank2014", "wehbe2014"] {
+            #expect(abs(study.means[benchmark]!.difference - doubles([meanDifferences[benchmark] as Any])[0]) < 1e-12)
+            #expect(study.means[benchmark]!.percentPairs == 17 && study.means[benchmark]!.differencePairs == 17)
+        }
+        #expect(abs(study.meanAverage.difference - doubles([meanDifferences["average"] as Any])[0]) < 1e-12)
+        let differences = try #require(reference["differences"] as? [String: Any])
+        for benchmark in ["pereira2018", "blank2014", "wehbe2014"] {
+            #expect(maxAbsDifference(study.pairs.map { $0.differences[benchmark]! }, doubles(differences[benchmark])) < 1e-12)
+        }
+        #expect(maxAbsDifference(study.pairs.map(\.averageDifference), doubles(differences["average"])) < 1e-12)
+        #expect(study.pairs.allSatisfy { $0.notes.isEmpty })
         // The paper's rounded-table values.
-        #expect(String(format: "%.2f %.2f %.2f", study.meanChanges["pereira2018"]!, study.meanChanges["blank2014"]!, study.meanChanges["wehbe2014"]!) == "6.99 7.99 3.97")
+        #expect(String(format: "%.2f %.2f %.2f", study.means["pereira2018"]!.percent, study.means["blank2014"]!.percent, study.means["wehbe2014"]!.percent) == "6.99 7.99 3.97")
 
         let associations = try #require(reference["associations"] as? [[String: Any]])
         #expect(study.associations.count == associations.count)

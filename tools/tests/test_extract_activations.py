@@ -4,6 +4,7 @@ downloaded weights). Skipped, with the reason printed, only when torch or transf
 cannot be imported."""
 import math
 import os
+import re
 import sys
 
 import numpy as np
@@ -45,10 +46,11 @@ def t5(tok):
     return transformers.T5ForConditionalGeneration(config).eval()
 
 
-def args(tmp_path, benchmark, neural, **extra):
-    argv = ["--model", "tiny", "--benchmark", benchmark, "--neural", os.path.join(DATA, neural), "--output", str(tmp_path / "out.nc")]
+def args(tmp_path, benchmark, neural, model="tiny", output="out.nc", **extra):
+    """Parsed arguments; `neural` is a name in datasets/ or a path; True values are flags."""
+    argv = ["--model", model, "--benchmark", benchmark, "--neural", os.path.join(DATA, neural), "--output", str(tmp_path / output)]
     for key, value in extra.items():
-        argv += [f"--{key.replace('_', '-')}", str(value)]
+        argv += [f"--{key.replace('_', '-')}"] + ([] if value is True else [str(value)])
     return ea.parse(argv)
 
 
@@ -167,7 +169,6 @@ def test_resume_skips_written_layers_and_fills_missing_rows(tmp_path):
     # A later run naming only complete layers does nothing.
     messages.clear()
     ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc", layers="layer.1"), model=model, tokenizer=tok, progress=messages.append)
-    import re
     assert "layer.1 already written: skipped" in messages and not any(re.fullmatch(r"\d+/\d+ rows", m) for m in messages)
     # Layers the file does not have are refused.
     ids = [str(v) for v in xr.open_dataset(tmp_path / "out.nc")["stimulus_id"].values]
@@ -184,3 +185,138 @@ def test_errors(tmp_path):
         ea.extract(args(tmp_path, "pereira", "Blank2014_sample.nc"), model=model, tokenizer=tok, progress=lambda m: None)
     with pytest.raises(ea.ExtractionError, match="causal"):
         ea.extract(args(tmp_path, "futrell", "Futrell2018_sample.nc"), model=t5(tok), tokenizer=tok, progress=lambda m: None)
+
+
+def quiet(message):
+    pass
+
+
+def sha1(path):
+    import hashlib
+    return hashlib.sha1(open(path, "rb").read()).hexdigest()
+
+
+def test_rerun_from_another_model_is_refused_before_loading_it(tmp_path):
+    tok = tokenizer()
+    ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc", model="tiny-a"), model=gpt2(tok), tokenizer=tok, progress=quiet)
+    before = sha1(tmp_path / "out.nc")
+    # No model object given: were the check after loading, loading 'tiny-b' would fail first.
+    with pytest.raises(ea.ExtractionError) as error:
+        ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc", model="tiny-b"), progress=quiet)
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith(f"{tmp_path / 'out.nc'} was extracted with model 'tiny-a' (requested: 'tiny-b')")
+    assert "--overwrite" in message
+    assert sha1(tmp_path / "out.nc") == before
+
+
+def test_rerun_with_other_inputs_is_refused(tmp_path):
+    tok = tokenizer()
+    model = gpt2(tok)
+    ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc"), model=model, tokenizer=tok, progress=quiet)
+    before = sha1(tmp_path / "out.nc")
+    changed = xr.open_dataset(os.path.join(DATA, "Pereira2018_sample.nc")).load()
+    sentences = changed["sentence"].values.copy()
+    sentences[5] = "A different sentence ."
+    changed = changed.assign_coords(sentence=("presentation", sentences))
+    changed.to_netcdf(tmp_path / "changed.nc")
+    cases = [
+        (dict(dtype="float16"), "model 'tiny' (requested: 'tiny'), dtype 'float32' (requested: 'float16');"),
+        (dict(neural=str(tmp_path / "changed.nc")), "stimuli of neural file 'Pereira2018_sample.nc' (sha1 "),
+        (dict(max_length=64), "max_length '128' (requested: '64');"),
+    ]
+    for extra, expected in cases:
+        with pytest.raises(ea.ExtractionError, match=re.escape(expected)):
+            ea.extract(args(tmp_path, "pereira", **{"neural": "Pereira2018_sample.nc", **extra}), model=model, tokenizer=tok, progress=quiet)
+    with pytest.raises(ea.ExtractionError, match=re.escape("(requested: 'changed.nc', sha1 ")):
+        ea.extract(args(tmp_path, "pereira", str(tmp_path / "changed.nc")), model=model, tokenizer=tok, progress=quiet)
+    with pytest.raises(ea.ExtractionError, match=re.escape("benchmark_readout 'pereira' (requested: 'blank')")):
+        ea.extract(args(tmp_path, "blank", "Blank2014_sample.nc"), model=t5(tok), tokenizer=tok, progress=quiet)
+    assert sha1(tmp_path / "out.nc") == before
+    # A file from before the fingerprint was recorded cannot be vouched for either.
+    import h5py
+    with h5py.File(tmp_path / "out.nc", "a") as f:
+        del f.attrs["stimuli_sha1"]
+    with pytest.raises(ea.ExtractionError, match="sha1 <not recorded>"):
+        ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc"), model=model, tokenizer=tok, progress=quiet)
+
+
+def test_the_same_stimuli_from_another_subject_file_resume(tmp_path):
+    tok = tokenizer()
+    model = gpt2(tok)
+    ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_F.nc", window=3), model=model, tokenizer=tok, progress=quiet)
+    messages = []
+    ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_H.nc", window=3), model=model, tokenizer=tok, progress=messages.append)
+    assert messages[-1] == f"nothing to do: {tmp_path / 'out.nc'} already holds every requested layer"
+    with pytest.raises(ea.ExtractionError, match="stimuli of neural file"):  # another window is another input
+        ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_H.nc", window=4), model=model, tokenizer=tok, progress=quiet)
+
+
+def test_overwrite_replaces_atomically(tmp_path):
+    tok = tokenizer()
+    (tmp_path / "keep.txt").write_text("not ours")
+    ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc", model="tiny-a"), model=gpt2(tok), tokenizer=tok, progress=quiet)
+    before, listing = sha1(tmp_path / "out.nc"), sorted(os.listdir(tmp_path))
+    torch.manual_seed(1)
+    other = transformers.GPT2LMHeadModel(gpt2(tok).config).eval()
+
+    def interrupt(message):
+        if message.startswith("16/"):
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):  # interrupted half way: the old file is untouched, no partial file left
+        ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc", model="tiny-b", overwrite=True), model=other, tokenizer=tok,
+                   progress=interrupt)
+    assert sha1(tmp_path / "out.nc") == before and sorted(os.listdir(tmp_path)) == listing
+
+    ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc", model="tiny-b", overwrite=True), model=other, tokenizer=tok, progress=quiet)
+    ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc", model="tiny-b", output="fresh.nc"), model=other, tokenizer=tok, progress=quiet)
+    replaced, fresh = xr.open_dataset(tmp_path / "out.nc"), xr.open_dataset(tmp_path / "fresh.nc")
+    assert replaced.attrs["model"] == "tiny-b"
+    np.testing.assert_array_equal(replaced["activations"].values, fresh["activations"].values)
+    assert sorted(os.listdir(tmp_path)) == sorted(listing + ["fresh.nc"])
+    assert (tmp_path / "keep.txt").read_text() == "not ours"
+
+
+def test_overwrite_replaces_only_outputs_of_this_tool(tmp_path):
+    tok = tokenizer()
+    import shutil
+    shutil.copy(os.path.join(DATA, "Pereira2018_sample.nc"), tmp_path / "neural_copy.nc")
+    (tmp_path / "notes.txt").write_text("notes")
+    for name, expected in [("neural_copy.nc", "is not an output of extract_activations.py"), ("notes.txt", "is not a netCDF4/HDF5 file")]:
+        before = sha1(tmp_path / name)
+        with pytest.raises(ea.ExtractionError, match=expected):
+            ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc", output=name, overwrite=True), model=gpt2(tok), tokenizer=tok,
+                       progress=quiet)
+        assert sha1(tmp_path / name) == before
+
+
+def test_surprisal_rerun_checks_the_stride(tmp_path):
+    tok = tokenizer()
+    model = gpt2(tok, positions=32)
+    ea.extract(args(tmp_path, "futrell", "Futrell2018_sample.nc"), model=model, tokenizer=tok, progress=quiet)
+    before = sha1(tmp_path / "out.nc")
+    messages = []
+    ea.extract(args(tmp_path, "futrell", "Futrell2018_sample.nc"), model=model, tokenizer=tok, progress=messages.append)
+    assert messages == [f"{tmp_path / 'out.nc'} already holds this surprisal: skipped"] and sha1(tmp_path / "out.nc") == before
+    with pytest.raises(ea.ExtractionError, match=re.escape("stride '16' (requested: '8')")):
+        ea.extract(args(tmp_path, "futrell", "Futrell2018_sample.nc", stride=8), model=model, tokenizer=tok, progress=quiet)
+    assert sha1(tmp_path / "out.nc") == before
+    ea.extract(args(tmp_path, "futrell", "Futrell2018_sample.nc", stride=8, overwrite=True), model=model, tokenizer=tok, progress=quiet)
+    assert int(np.asarray(xr.open_dataset(tmp_path / "out.nc").attrs["stride"]).reshape(())) == 8
+    assert sorted(os.listdir(tmp_path)) == ["out.nc"]
+
+
+def test_command_line_errors_are_one_line_with_exit_code_2(tmp_path, capsys):
+    neural = os.path.join(DATA, "Pereira2018_sample.nc")
+    cases = [
+        (str(tmp_path / "missing" / "out.nc"), neural, f"the output directory {tmp_path / 'missing'} does not exist"),
+        (str(tmp_path), neural, "is a directory; --output names the file to write"),
+        (str(tmp_path / "out.nc"), str(tmp_path / "none.nc"), "none.nc: no such file (--neural)"),
+        (neural, neural, "is the --neural file itself"),
+    ]
+    for output, source, expected in cases:
+        code = ea.main(["--model", "tiny", "--benchmark", "pereira", "--neural", source, "--output", output])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert err.count("\n") == 1 and err.startswith("error: ") and expected in err, err
+    assert os.listdir(tmp_path) == []
