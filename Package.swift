@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Encoding", dependencies: ["LinearAlgebra", "HDF5"]),
         .target(name: "Scoring", dependencies: ["Encoding", "HDF5", "LinearAlgebra"]),
         .target(name: "Benchmarks", dependencies: ["Scoring", "Encoding", "HDF5", "LinearAlgebra"]),
-        .target(name: "Study", dependencies: ["HDF5"]),
+        .target(name: "Study", dependencies: ["Scoring", "HDF5"]),
 
         // The command line.
         .executableTarget(
@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "EncodingTests", dependencies: ["Encoding", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "Encoding", "HDF5", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Scoring", "HDF5", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Scoring", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CommandLineTests", dependencies: ["brainalign", "HDF5", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -9,7 +9,7 @@ and/or `examples_243sentences.mat` (MATLAB v5 or v7.3) with:
   labelsPassageForEachSentence, labelsPassageCategory, keyPassageCategory   (optional)
   meta.colToCoord            voxel coordinates (optional)
 
-The output follows the BrainIO layout of PROTOCOLS.md, so `brainalign score --benchmark
+The output follows the BrainIO layout of docs/formats.md, so `brainalign score --benchmark
 Pereira2018...` reads it as it reads Brain-Score's own file: `data (presentation, neuroid)`
 float64 with NaN where a subject did not do an experiment, presentation coordinates
 `stimulus_id` (`<experiment>.<index>`), `stimulus_num`, `sentence`, `stimulus`,

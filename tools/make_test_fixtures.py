@@ -38,7 +38,7 @@ def jsonable(values):
 
 
 def brainio_assembly():
-    """A tiny assembly in the Brain-Score BrainIO layout of PROTOCOLS.md (Pereira-like):
+    """A tiny assembly in the Brain-Score BrainIO layout of docs/formats.md (Pereira-like):
     `data` (presentation, neuroid) float64 with NaN where a subject skipped an experiment,
     every coordinate a plain 1-D variable along one dimension, no index on the dimensions."""
     rng = np.random.RandomState(0)

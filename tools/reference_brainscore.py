@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An independent reimplementation of Brain-Score language's metrics, for parity tests.
 
-Written from the protocol facts in ../shared/reference/PROTOCOLS.md with xarray, numpy,
+Written from the protocol facts in docs/protocols.md with xarray, numpy,
 scipy and scikit-learn only (no BrainAlign code):
 
   linear   Brain-Score `linear_pearsonr` on a BrainIO assembly: optionally select one

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Scoring
 
 /// One row of a study table: a model and its scores.
 public struct StudyModel: Sendable {
@@ -153,24 +154,22 @@ public struct StudyTable: Sendable {
         raw.hasPrefix("/") ? raw : directory.appendingPathComponent(raw).path
     }
 
-    /// Best layer of the per-layer mean over result files.
+    /// Best layer of the per-layer mean over result files, read through the one result
+    /// schema (`ResultFile`): a file of another layout or a ceiling file is refused.
     static func bestScore(paths: [String], relativeTo directory: URL, context: String) throws -> Double {
         var perLayer: [[Double]] = []
         for raw in paths {
-            let path = resolve(raw, relativeTo: directory)
-            let file = try NetCDFFile.open(path)
-            if file.variables.contains(where: { $0.name == "score" }) {
-                perLayer.append(try file.doubles("score"))
-            } else if let score = file.attributes.first(where: { $0.name == "score" })?.values?.doubles?.first {
-                perLayer.append([score])
-            } else {
-                throw StudyError("\(context): \(path) has no 'score' (not a BrainAlign result file)")
+            let file: ResultFile
+            do { file = try ResultFile(path: resolve(raw, relativeTo: directory)) } catch {
+                throw StudyError("\(context): \(error)")
             }
+            guard file.kind != .ceiling else { throw StudyError("\(context): \(file.path) is a ceiling file, not a score") }
+            perLayer.append(file.scores)
         }
         guard let layers = perLayer.first?.count, perLayer.allSatisfy({ $0.count == layers }) else {
             throw StudyError("\(context): the result files have different numbers of layers")
         }
         let mean = (0..<layers).map { l in perLayer.map { $0[l] }.reduce(0, +) / Double(perLayer.count) }
-        return mean.filter { !$0.isNaN }.max() ?? .nan
+        return bestLayerIndex(mean).map { mean[$0] } ?? .nan
     }
 }

@@ -42,11 +42,11 @@ import Testing
             #expect(XMLParser(contentsOf: URL(fileURLWithPath: out).appendingPathComponent(name))?.parse() == true, "\(name)")
         }
         let notAResult = try CLI.run(["plot", neural, "--output", out])
-        #expect(notAResult.status != 0 && notAResult.stderr.contains("not a BrainAlign scoring result"))
+        #expect(notAResult.status != 0 && notAResult.stderr.contains("is not a BrainAlign result file"))
         // A bad input is found before the output directory is made: nothing is left behind.
         let fresh = directory.appendingPathComponent("never/made").path
         let refused = try CLI.run(["plot", scores, neural, "--output", fresh])
-        #expect(refused.status != 0 && refused.stderr == "Error: \(neural): not a BrainAlign scoring result (needs 'score' and 'r')\n", "\(refused.stderr)")
+        #expect(refused.status != 0 && refused.stderr == "Error: \(neural) is not a BrainAlign result file (no result_schema_version attribute)\n", "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("never").path))
         let twin = directory.appendingPathComponent("other")
         try FileManager.default.createDirectory(at: twin, withIntermediateDirectories: true)
@@ -77,7 +77,7 @@ import Testing
             (["study", Self.table, "--figures", file + "/figures"], "Error: cannot create directory \(file)/figures: \(file) is not a directory\n"),
             (["study", Self.table, "--figures", "/proc/self/figures"], "Error: cannot create directory /proc/self/figures: /proc/self is not writable\n"),
             (["study", Self.table, "--figures", "/proc/self"], "Error: /proc/self: the directory is not writable\n"),
-            (["plot", result, "--output", file], "Error: \(result): not a BrainAlign scoring result (needs 'score' and 'r')\n"),
+            (["plot", result, "--output", file], "Error: \(result) is not a BrainAlign result file (no result_schema_version attribute)\n"),
         ]
         for (arguments, expected) in cases {
             let run = try CLI.run(arguments)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Scoring
 import HDF5
 import Study
 
@@ -189,23 +190,23 @@ struct Plot: ParsableCommand {
                 throw PlotError("\(path): has the same name as \(other); the figures are named after the file, so rename one")
             }
             source[name] = path
-            let file = try NetCDFFile.open(path)
-            guard file.variables.contains(where: { $0.name == "score" }), file.variables.contains(where: { $0.name == "r" }) else {
-                throw PlotError("\(path): not a BrainAlign scoring result (needs 'score' and 'r')")
+            let file: ResultFile
+            do { file = try ResultFile(path: path) } catch { throw PlotError("\(error)") }
+            guard file.kind == .neural else {
+                throw PlotError("\(path): a \(file.kind.rawValue) result has no per-neuroid r to plot; give the neural part files")
             }
-            let scores = try file.doubles("score")
-            guard let best = scores.indices.filter({ scores[$0].isFinite }).max(by: { scores[$0] < scores[$1] }) else {
+            let scores = file.scores
+            guard let best = bestLayerIndex(scores) else {
                 throw PlotError("\(path): no layer has a finite score")
             }
             series.append((name, scores))
-            let r = try file.variable("r")
-            let (layers, splits, neuroids) = (r.shape[0], r.shape[1], r.shape[2])
-            let values: [Double] = try file.dataset("r").read(start: [best, 0, 0], count: [1, splits, neuroids])
-            let perNeuroid = (0..<neuroids).map { v in
-                let column = (0..<splits).map { values[$0 * neuroids + v] }.filter { !$0.isNaN }
+            let layers = scores.count
+            let r = try file.r(layer: best)
+            let perNeuroid = (0..<(r.first?.count ?? 0)).map { v in
+                let column = r.map { $0[v] }.filter { !$0.isNaN }
                 return column.isEmpty ? Double.nan : column.reduce(0, +) / Double(column.count)
             }
-            let layerNames = try file.strings("layer")
+            let layerNames = file.layers
             histograms.append(("\(name)_r_distribution.svg",
                                Figures.histogram(perNeuroid, title: "\(name): r per neuroid at \(layerNames[best]) (\(best + 1)/\(layers))",
                                                  xLabel: "held-out r (mean over splits)")))
