@@ -1,3 +1,4 @@
+import Foundation
 import Encoding
 import LinearAlgebra
 
@@ -46,6 +47,17 @@ public func undefinedFeaturesReason<S: EngineScalar>(_ features: Matrix<S>, laye
     return constant ? "layer '\(layer)' has the same activations for every stimulus (constant or all zero); its r would be rounding noise" : nil
 }
 
+/// Whether products of these features (Gram matrices, SVDs: sums of n·p squares) could
+/// overflow the scalar type. Activations are O(1)-O(1e3) in practice; values near 1e19
+/// and beyond overflow float32 (max ~3.4e38) once squared and summed, and LAPACK then
+/// fails or returns singular values of infinity, which would silently zero the fit.
+public func featuresMayOverflow<S: EngineScalar>(_ features: Matrix<S>) -> Bool {
+    var largest = 0.0
+    for value in features.elements { largest = max(largest, abs(Double(value))) }
+    let sums = largest * largest * Double(max(features.rows, 1)) * Double(max(features.columns, 1))
+    return sums > Double(S.greatestFiniteMagnitude) * 1e-4
+}
+
 /// The identity transform: each neural row's features are the activations of the same
 /// stimulus_id.
 public struct AlignedActivations: FeatureTransform {
@@ -69,6 +81,9 @@ public struct AlignedActivations: FeatureTransform {
     public func models<S: EngineScalar>(layer: Int, splits: [Split], regression: Regression, threads: Int, as: S.Type) throws -> LayerModels<S> {
         let features = try activations.layer(layer, rows: rows, as: S.self)
         if let reason = undefinedFeaturesReason(features, layer: layerNames[layer]) { return .undefined(reason: reason) }
+        if featuresMayOverflow(features) {
+            return .overflow(reason: "layer '\(layerNames[layer])': activations up to \(String(format: "%.3g", Double(features.elements.map { abs($0) }.max() ?? 0))) overflow \(S.self) products")
+        }
         let models = try SplitModel.build(features: features, splits: splits, regression: regression, threads: threads)
         return .checked(models, layer: layerNames[layer])
     }
