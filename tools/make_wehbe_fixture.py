@@ -15,15 +15,16 @@ stopping a few TRs before its end. Onsets:
                 code's NaN handling it zeroes the delay-1 features of the whole run.
 
 Two layers of 16 features (`model.layer.1` carries a 6-dimensional latent per word,
-`model.layer.0` mostly noise). Two subjects of 12 voxels; BOLD = the delayed (1..4 TRs)
-mean latent of each TR's words, assigned by the code's (t, t + 2] rule, times per-voxel
-weights of decreasing strength (the last voxels pure noise), plus noise. Subject H marks 8
-language voxels. Values are rounded (activations to 1/64, BOLD to 1/256) so the files
-compress; the reference reads exactly the stored values.
+`model.layer.0` mostly noise). One subject, F, of 12 voxels (8 marked `language_voxel`);
+BOLD = the delayed (1..4 TRs) mean latent of each TR's words, assigned by the code's
+(t, t + 2] rule, times per-voxel weights of decreasing strength (the last voxel pure
+noise), plus noise. Values are rounded (activations to 1/8, BOLD to 1/256) so the files
+compress; the reference reads exactly the stored values. The subject file leaves out the
+`word` text (scoring never reads it; its variable-length strings would double the size).
 
     python3 tools/make_wehbe_fixture.py            # writes Tests/BenchmarksTests/Fixtures/wehbe_literal_*.nc
     python3 tools/reference_wehbe_original.py --subjects Tests/BenchmarksTests/Fixtures/wehbe_literal_F.nc \\
-        Tests/BenchmarksTests/Fixtures/wehbe_literal_H.nc --activations Tests/BenchmarksTests/Fixtures/wehbe_literal_activations.nc \\
+        --activations Tests/BenchmarksTests/Fixtures/wehbe_literal_activations.nc \\
         --output Tests/BenchmarksTests/Fixtures/wehbe_literal.json
 """
 import os
@@ -103,8 +104,6 @@ def main():
     for subject, data in subjects.items():
         language = np.zeros(VOXELS, dtype=np.uint8)
         language[[0, 1, 2, 4, 6, 8, 10, 11]] = 1
-        # The Wehbe subject layout (docs/formats.md) without the `word` text, which scoring
-        # does not read: the variable-length strings would double the file's size.
         ds = xr.Dataset({"data": (("tr", "voxel"), data)},
                         coords={"tr_time": ("tr", tr_time), "run": ("tr", run), "stimulus_id": ("word", ids),
                                 "word_onset": ("word", onsets), "word_duration": ("word", np.full(n_words, 0.5)),
