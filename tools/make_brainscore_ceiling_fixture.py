@@ -9,7 +9,9 @@ random_state 1), on
   brainscore_blank.nc    Blank-like: 8 stories x 20 TRs, 5 subjects x 12 fROIs (`subject_id`)
   brainscore_pereira.nc  Pereira-like: 243 sentences (`experiment` 243sentences), 4 subjects
                          x 30 voxels (`subject`); one voxel is constant (Brain-Score's
-                         batched Pearson scores it 0, and it counts in the median)
+                         batched Pearson scores it 0; its curve fit is then degenerate and
+                         Brain-Score reports the v0 where the optimizer stops, 0.17, which
+                         counts in the median)
 
 then tools/reference_ceiling_brainscore.py on the same files, asserts that both agree to
 1e-6 per neuroid and on the ceiling, and writes Brain-Score's outputs (per-neuroid ceilings,
@@ -127,9 +129,9 @@ def main():
         subject_coordinate = make(path)
         value, ids, per_neuroid, seconds = brainscore_ceiling(path, subject_coordinate)
         print(f"{name}: Brain-Score ceiling {value:.10f} in {seconds:.1f} s")
-        Y, subjects, ref_ids = reference.load(path, subject_coordinate)
+        Y, subjects, ref_ids, stimuli = reference.load(path, subject_coordinate)
         start = time.time()
-        ours = reference.ceiling(Y, subjects)
+        ours = reference.ceiling(Y, subjects, stimuli)
         ref_seconds = time.time() - start
         mine = dict(zip(ref_ids, ours["neuroid_ceilings"]))
         diffs = np.array([abs(mine[i] - v) if np.isfinite(v) or np.isfinite(mine[i]) else 0.0 for i, v in zip(ids, per_neuroid)])

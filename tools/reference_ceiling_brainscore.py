@@ -34,6 +34,13 @@ The algorithm:
 5. Neuroid ceiling = median of its 100 v0 (NaN if any fit failed); ceiling = median over
    neuroids, NaN neuroids skipped (xarray's median).
 
+Agreement with Brain-Score's own run (tools/make_brainscore_ceiling_fixture.py): bitwise
+in Brain-Score's environment (numpy 1.26, scipy 1.17), the rounding of every step included.
+Under another numpy the saturating fit (tau unbounded, default tolerances) magnifies
+last-digit differences: per neuroid up to ~5e-7, the ceiling ~1e-9; and a constant voxel
+(all scores exactly 0, so v0 (1 - exp(-k / tau)) = 0 has a continuum of solutions) gets
+whatever v0 the optimizer stops at, 0.17 in one environment and 0.13 in another.
+
 Output JSON: neuroid_id, neuroid_ceilings, ceiling, subjects, combinations (subsets), regressions,
 mean_by_size (per neuroid, the mean of each size's table), and the settings.
 
@@ -47,6 +54,7 @@ import time
 import warnings
 
 import numpy as np
+import scipy.linalg
 import scipy.optimize
 import xarray as xr
 
@@ -66,10 +74,11 @@ def shuffle_splits(n):
 
 
 def least_squares_predict(X, Y, X_test):
-    """Ordinary least squares with an intercept: centre, minimum-norm lstsq, predict."""
+    """Ordinary least squares with an intercept: centre, minimum-norm least squares (LAPACK
+    gelsd, singular values below 1e-6 of the largest dropped), predict."""
     x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
-    coef, *_ = np.linalg.lstsq(X - x_mean, Y - y_mean, rcond=None)
-    return (X_test - x_mean) @ coef + y_mean
+    coef, *_ = scipy.linalg.lstsq(X - x_mean, Y - y_mean, cond=1e-6)
+    return X_test @ coef + (y_mean - x_mean @ coef)
 
 
 def batched_pearson(pred, y):
@@ -101,11 +110,18 @@ def tuple_label(subjects):
     return str(tuple(str(s) for s in subjects))
 
 
-def ceiling(Y, subject_of_column, bootstraps=BOOTSTRAPS, progress=None):
+def ceiling(Y, subject_of_column, stimulus_ids=None, bootstraps=BOOTSTRAPS, progress=None):
     n_rows, n_cols = Y.shape
     subjects = sorted(set(subject_of_column))
     columns = {s: [c for c in range(n_cols) if subject_of_column[c] == s] for s in subjects}
-    splits = shuffle_splits(n_rows)
+    # The metric fits on the training rows sorted by stimulus_id, predicts the test rows in
+    # stored order, and correlates them sorted by stimulus_id: the same numbers up to rounding,
+    # and this reproduces the rounding too (the saturating fit can magnify the last digits).
+    key = np.asarray([str(s) for s in stimulus_ids]) if stimulus_ids is not None else np.arange(n_rows)
+    splits = []
+    for train, test in shuffle_splits(n_rows):
+        test = np.sort(test)
+        splits.append((train[np.argsort(key[train], kind="stable")], test, np.argsort(key[test], kind="stable")))
     sizes = list(range(2, len(subjects) + 1))
     # table[column][k] = list of (label, r over splits)
     table = [{k: [] for k in sizes} for _ in range(n_cols)]
@@ -118,8 +134,8 @@ def ceiling(Y, subject_of_column, bootstraps=BOOTSTRAPS, progress=None):
                 target = columns[held]
                 X, T = Y[:, pool], Y[:, target]
                 r = np.zeros((len(splits), len(target)))
-                for s, (train, test) in enumerate(splits):
-                    r[s] = batched_pearson(least_squares_predict(X[train], T[train], X[test]), T[test])
+                for s, (train, test, order) in enumerate(splits):
+                    r[s] = batched_pearson(least_squares_predict(X[train], T[train], X[test])[order], T[test][order])
                 regressions += 1
                 for j, column in enumerate(target):
                     table[column][k].append((label, r[:, j]))
@@ -153,7 +169,7 @@ def load(path, subject_coordinate, experiment=None, variable=None):
     Y = np.asarray(da.values, dtype=np.float64)
     keep = ~np.isnan(Y).any(axis=0)
     return (Y[:, keep], [str(s) for s in da[subject_coordinate].values[keep]],
-            [str(s) for s in da["neuroid_id"].values[keep]])
+            [str(s) for s in da["neuroid_id"].values[keep]], [str(s) for s in da["stimulus_id"].values])
 
 
 def clean(values):
@@ -168,9 +184,9 @@ def main(argv=None):
     parser.add_argument("--bootstraps", type=int, default=BOOTSTRAPS)
     parser.add_argument("--output", required=True)
     args = parser.parse_args(argv)
-    Y, subjects, ids = load(args.neural, args.subject_coordinate, args.experiment)
+    Y, subjects, ids, stimuli = load(args.neural, args.subject_coordinate, args.experiment)
     start = time.time()
-    result = ceiling(Y, subjects, args.bootstraps)
+    result = ceiling(Y, subjects, stimuli, args.bootstraps)
     out = dict(reference="tools/reference_ceiling_brainscore.py", neural=args.neural, neuroid_id=ids,
                neuroid_ceilings=clean(result["neuroid_ceilings"]), ceiling=result["ceiling"],
                subjects=result["subjects"], combinations=result["combinations"], regressions=result["regressions"],
