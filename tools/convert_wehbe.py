@@ -19,11 +19,18 @@ Output (netCDF4; see docs/formats.md, "Wehbe2014 subjects"):
   stimulus_id (word) "word.<i>" (i = position in the chapter); word (word) text;
   word_onset (word) seconds; word_duration (word) seconds (cmu only, else 0.5)
   voxel_index (voxel); col_to_coord_1..3 (voxel) when known; language_voxel (voxel) 0/1
-  when --language-voxels gives the subject's language voxel indices (.npy, .txt or .mat)
-  attributes: subject, source, tr_seconds (2.0)
+  when --language-voxels gives the subject's language voxel indices (.npy, .txt or .mat),
+  or --roi-file gives the ROI masks of the summarization study's `HP_subj_roi_inds.npy` (a
+  pickled dict: subject letter -> {ROI name -> boolean mask over the subject's voxels};
+  'all' is the union of its 8 ROIs) and --roi picks one (default 'all')
+  attributes: subject, source, tr_seconds (2.0), voxel_selection (when a mask is given)
+
+Exit status: 0 written; 1 the source data cannot be read or is inconsistent; 2 the voxel
+mask does not fit (wrong voxel count, unknown subject or ROI, unreadable mask file).
 
     python3 tools/convert_wehbe.py cmu subject_1.mat --subject F --output Wehbe2014_F.nc
-    python3 tools/convert_wehbe.py toneva --directory HP_data --subject F --output Wehbe2014_F.nc
+    python3 tools/convert_wehbe.py toneva --directory HP_data --subject F --output Wehbe2014_F.nc \
+        --roi-file HP_subj_roi_inds.npy --roi all
 """
 import argparse
 import os
@@ -35,7 +42,12 @@ TRIM_HEAD, TRIM_TAIL = 20, 15
 
 
 class ConversionError(Exception):
-    pass
+    exit_code = 1
+
+
+class MaskError(ConversionError):
+    """A voxel mask that does not fit the subject's data."""
+    exit_code = 2
 
 
 def _mat_field(struct, name):
@@ -107,7 +119,12 @@ def read_toneva(directory, subject):
 
 def read_language_voxels(path, voxels):
     if path.endswith(".npy"):
-        values = np.load(path)
+        try:
+            values = np.load(path)
+        except ValueError:  # object arrays need allow_pickle: a pickled dict of ROI masks
+            raise MaskError(f"{path}: holds pickled objects, not an index list or mask; for the per-subject ROI dict (HP_subj_roi_inds.npy) use --roi-file {path} --roi all")
+        except OSError as error:
+            raise MaskError(f"{path}: cannot be read as a .npy file ({error})")
     elif path.endswith(".mat"):
         import scipy.io
         mat = scipy.io.loadmat(path)
@@ -117,17 +134,45 @@ def read_language_voxels(path, voxels):
         values = np.loadtxt(path)
     values = np.asarray(values).ravel()
     mask = np.zeros(voxels, dtype=np.uint8)
+    if values.dtype == bool and len(values) != voxels:
+        raise MaskError(f"{path}: a mask of {len(values)} voxels, but the subject's data has {voxels}; the mask is for other data")
     if values.dtype == bool or (len(values) == voxels and set(np.unique(values)) <= {0, 1}):
         mask[:] = values.astype(bool)
     else:
         indices = values.astype(np.int64)
         if indices.min() < 0 or indices.max() >= voxels:
-            raise ConversionError(f"{path}: language voxel indices must lie in 0..{voxels - 1}")
+            raise MaskError(f"{path}: language voxel indices must lie in 0..{voxels - 1}")
         mask[indices] = 1
     return mask
 
 
-def write(subject_data, subject, output, language_mask=None):
+def read_roi_mask(path, subject, roi, voxels):
+    """The subject's mask for `roi` from a pickled per-subject dict of boolean masks
+    (np.load(path, allow_pickle=True).item()[subject][roi])."""
+    try:
+        table = np.load(path, allow_pickle=True)
+        table = table.item() if isinstance(table, np.ndarray) and table.dtype == object and table.shape == () else table
+    except (OSError, ValueError) as error:
+        raise MaskError(f"{path}: cannot be read as a pickled .npy dict of ROI masks ({error})")
+    if not isinstance(table, dict):
+        raise MaskError(f"{path}: holds a {type(table).__name__}, not a dict of subject -> {{ROI -> mask}} (for an index list or mask use --language-voxels)")
+    if subject not in table:
+        raise MaskError(f"{path}: no subject '{subject}' (subjects: {', '.join(sorted(map(str, table)))})")
+    rois = table[subject]
+    if not isinstance(rois, dict) or roi not in rois:
+        names = ", ".join(map(str, rois)) if isinstance(rois, dict) else f"a {type(rois).__name__}, not a dict"
+        raise MaskError(f"{path}: subject '{subject}' has no ROI '{roi}' (ROIs: {names})")
+    mask = np.asarray(rois[roi]).ravel()
+    if mask.dtype != bool and not set(np.unique(mask).tolist()) <= {0, 1}:
+        raise MaskError(f"{path}: subject '{subject}' ROI '{roi}' is not a 0/1 mask (dtype {mask.dtype})")
+    if len(mask) != voxels:
+        raise MaskError(f"{path}: subject '{subject}' ROI '{roi}' masks {len(mask)} voxels, but the subject's data has {voxels}; the mask is for other data")
+    if not mask.any():
+        raise MaskError(f"{path}: subject '{subject}' ROI '{roi}' selects no voxel")
+    return mask.astype(np.uint8)
+
+
+def write(subject_data, subject, output, language_mask=None, selection=None):
     import xarray as xr
     data = subject_data["data"]
     words = len(subject_data["text"])
@@ -147,7 +192,8 @@ def write(subject_data, subject, output, language_mask=None):
         coords["language_voxel"] = ("voxel", language_mask)
     ds = xr.Dataset({"data": (("tr", "voxel"), data)}, coords=coords,
                     attrs={"subject": subject, "source": subject_data["source"], "tr_seconds": 2.0,
-                           "layout": "BrainAlign Wehbe2014 subject (docs/formats.md)"})
+                           "layout": "BrainAlign Wehbe2014 subject (docs/formats.md)",
+                           **({"voxel_selection": selection} if selection else {})})
     if os.path.exists(output):
         os.remove(output)
     chunk = (data.shape[0], min(256, data.shape[1]))
@@ -165,15 +211,28 @@ def main(argv=None):
     for p in (cmu, toneva):
         p.add_argument("--subject", required=True, help="subject letter (F, H, I, J, K, L, M, N)")
         p.add_argument("--output", required=True)
-        p.add_argument("--language-voxels", help="the subject's language voxel indices or mask (.npy, .txt, .mat)")
+        voxels = p.add_mutually_exclusive_group()
+        voxels.add_argument("--language-voxels", help="the subject's language voxel indices or mask (.npy, .txt, .mat)")
+        voxels.add_argument("--roi-file", help="a pickled per-subject dict of ROI masks (HP_subj_roi_inds.npy)")
+        p.add_argument("--roi", help="with --roi-file: which ROI marks language_voxel (default 'all', the union of the ROIs)")
     args = parser.parse_args(argv)
+    if args.roi and not args.roi_file:
+        parser.error("--roi needs --roi-file")
     try:
         subject_data = read_cmu(args.mat) if args.source == "cmu" else read_toneva(args.directory, args.subject)
-        mask = read_language_voxels(args.language_voxels, subject_data["data"].shape[1]) if args.language_voxels else None
-        print("wrote", write(subject_data, args.subject, args.output, mask))
+        voxels = subject_data["data"].shape[1]
+        mask, selection = None, None
+        if args.roi_file:
+            roi = args.roi or "all"
+            mask = read_roi_mask(args.roi_file, args.subject, roi, voxels)
+            selection = f"{os.path.basename(args.roi_file)}: subject {args.subject}, ROI {roi} ({int(mask.sum())} of {voxels} voxels)"
+        elif args.language_voxels:
+            mask = read_language_voxels(args.language_voxels, voxels)
+            selection = f"{os.path.basename(args.language_voxels)} ({int(mask.sum())} of {voxels} voxels)"
+        print("wrote", write(subject_data, args.subject, args.output, mask, selection))
     except ConversionError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     return 0
 
 

@@ -23,6 +23,12 @@ python3 tools/reference_brainscore.py ridge --neural $B.nc --activations ${B}_ac
 python3 tools/reference_brainscore.py futrell --neural $F.nc --surprisal ${F}_surprisal.nc --output $K/futrell.json
 python3 tools/reference_wehbe.py --subjects datasets/Wehbe2014_sample_F.nc datasets/Wehbe2014_sample_H.nc \
   --activations datasets/Wehbe2014_sample_activations.nc --output $K/wehbe.json
+python3 tools/make_wehbe_fixture.py
+python3 tools/reference_wehbe_original.py --subjects $K/wehbe_literal_F.nc --activations $K/wehbe_literal_activations.nc --output $K/wehbe_literal.json
 python3 tools/make_study_fixtures.py
 python3 tools/reference_ceiling.py --make-data $K/ceiling_sample.nc
 python3 tools/reference_ceiling.py --neural $K/ceiling_sample.nc --subsets 4 --held-out 2 --bootstraps 20 --seed 3 --output $K/ceiling.json
+# Brain-Score's own ceiling on two small assemblies (brainscore_*.nc/json) needs Brain-Score,
+# which pins numpy < 2, so it runs from its own environment:
+#   python3 -m venv /tmp/venv-brainscore && /tmp/venv-brainscore/bin/pip install brainscore-language==2.3.0
+#   /tmp/venv-brainscore/bin/python tools/make_brainscore_ceiling_fixture.py

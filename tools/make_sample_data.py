@@ -22,7 +22,8 @@ surprisal plus subject and word noise tuned so the split-half ceiling lands near
 published 0.858.
 
 datasets/Wehbe2014_sample_F.nc, Wehbe2014_sample_H.nc (+ Wehbe2014_sample_activations.nc):
-two Wehbe2014-shaped subjects (4 runs of 80 TRs, 2 words per TR), made by writing the two
+two Wehbe2014-shaped subjects (4 runs of 80 TRs, 2 words per TR, onsets off the TR grid so
+both word -> TR rules of docs/protocols.md agree), made by writing the two
 original formats (a CMU-style subject .mat for F, Toneva-style .npy files for H) and
 running tools/convert_wehbe.py on them, so the sample also exercises both converters.
 BOLD follows the previous 4 TRs' mean word features of layer 1 plus noise.
@@ -220,7 +221,10 @@ def wehbe_sample(seed=2014, runs=4, trs_per_run=80, voxels=40):
         position = t % trs_per_run
         if 2 <= position < trs_per_run - 3:  # fixation at the start and end of each run
             for k in range(2):
-                onsets.append(tr_time[t] + k * 1.0)
+                # Off the TR grid (0.25 s and 1.25 s into the TR): the word is in the same
+                # TR whether a TR holds the words of [t, t + 2) or, as the paper's code
+                # reads it, of (t, t + 2].
+                onsets.append(tr_time[t] + 0.25 + k * 1.0)
                 word_tr.append(t)
     onsets, word_tr = np.array(onsets), np.array(word_tr)
     n_words = len(onsets)

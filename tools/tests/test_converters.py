@@ -122,3 +122,62 @@ def test_wehbe_errors(tmp_path):
     text = tmp_path / "not.mat"
     text.write_text("hello")
     assert convert_wehbe.main(["cmu", str(text), "--subject", "F", "--output", str(tmp_path / "o.nc")]) == 1
+
+
+def toneva_directory(tmp_path, voxels=7):
+    run, tr_time, onsets, data = wehbe_inputs(tmp_path)
+    kept = convert_wehbe.kept_positions(run)
+    np.save(tmp_path / "data_subject_F.npy", data[kept][:, :voxels])
+    np.save(tmp_path / "time_fmri.npy", tr_time)
+    np.save(tmp_path / "runs_fmri.npy", run)
+    np.save(tmp_path / "time_words_fmri.npy", onsets)
+    np.save(tmp_path / "words_fmri.npy", np.array([f"w{i}" for i in range(len(onsets))]))
+
+
+def roi_file(path, voxels_by_subject):
+    """A synthetic HP_subj_roi_inds.npy: a pickled dict subject -> {ROI -> boolean mask}, 'all'
+    the union of the ROIs, saved the way np.save stores a dict (a 0-d object array)."""
+    table = {}
+    for subject, voxels in voxels_by_subject.items():
+        rois = {"PostTemp": np.arange(voxels) % 3 == 0, "IFG": np.arange(voxels) == 1}
+        rois = {"all": rois["PostTemp"] | rois["IFG"], **rois}
+        table[subject] = rois
+    np.save(path, table)
+    return table
+
+
+def test_wehbe_roi_file_selects_the_subjects_mask(tmp_path):
+    toneva_directory(tmp_path)
+    table = roi_file(tmp_path / "HP_subj_roi_inds.npy", {"F": 7, "H": 9})
+    with pytest.raises(ValueError):  # what the plain index-list reader met before
+        np.load(tmp_path / "HP_subj_roi_inds.npy")
+    out = str(tmp_path / "all.nc")
+    assert convert_wehbe.main(["toneva", "--directory", str(tmp_path), "--subject", "F", "--output", out,
+                               "--roi-file", str(tmp_path / "HP_subj_roi_inds.npy")]) == 0
+    ds = xr.open_dataset(out)
+    np.testing.assert_array_equal(ds["language_voxel"].values, table["F"]["all"].astype(np.uint8))
+    assert "ROI all (4 of 7 voxels)" in ds.attrs["voxel_selection"]
+    out = str(tmp_path / "ifg.nc")
+    assert convert_wehbe.main(["toneva", "--directory", str(tmp_path), "--subject", "F", "--output", out,
+                               "--roi-file", str(tmp_path / "HP_subj_roi_inds.npy"), "--roi", "IFG"]) == 0
+    np.testing.assert_array_equal(xr.open_dataset(out)["language_voxel"].values, [0, 1, 0, 0, 0, 0, 0])
+
+
+def test_wehbe_roi_file_errors(tmp_path, capsys):
+    toneva_directory(tmp_path)
+    roi_file(tmp_path / "rois.npy", {"F": 9, "H": 7})
+    base = ["toneva", "--directory", str(tmp_path), "--subject", "F", "--output", str(tmp_path / "o.nc")]
+
+    def fails(*extra, match):
+        assert convert_wehbe.main(base + list(extra)) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("error: ") and match in err, err
+        assert not os.path.exists(tmp_path / "o.nc")
+
+    fails("--roi-file", str(tmp_path / "rois.npy"), match="masks 9 voxels, but the subject's data has 7")
+    fails("--roi-file", str(tmp_path / "rois.npy"), "--roi", "AngularG", match="no ROI 'AngularG' (ROIs: all, PostTemp, IFG)")
+    roi_file(tmp_path / "others.npy", {"G": 7})
+    fails("--roi-file", str(tmp_path / "others.npy"), match="no subject 'F' (subjects: G)")
+    fails("--language-voxels", str(tmp_path / "rois.npy"), match="use --roi-file")
+    np.save(tmp_path / "short.npy", np.ones(5, dtype=bool))
+    fails("--language-voxels", str(tmp_path / "short.npy"), match="a mask of 5 voxels, but the subject's data has 7")
