@@ -8,7 +8,7 @@ neural responses carry a planted linear signal from layer `model.layer.1`, weake
 versions of it in the other layers, plus noise: scores are meaningful and layer 1 wins.
 
 datasets/Pereira2018_sample.nc: a Pereira2018-shaped assembly in Brain-Score's BrainIO
-netCDF4 layout (see ../shared/reference/PROTOCOLS.md and docs/formats.md): `data`
+netCDF4 layout (see docs/protocols.md and docs/formats.md): `data`
 (presentation x neuroid, float64, NaN fill), plain 1-D coordinates along each dimension,
 two experiments (384sentences, 243sentences), three subjects, one of whom skipped the
 243-sentence experiment (NaN for those rows), as in the real release.

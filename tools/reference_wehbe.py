@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent numpy/scikit-learn implementation of the Wehbe2014 protocol (PROTOCOLS.md),
+"""An independent numpy/scikit-learn implementation of the Wehbe2014 protocol (docs/protocols.md),
 for the parity test of `brainalign score --benchmark Wehbe2014`.
 
 Per subject file (BrainAlign's Wehbe layout, docs/formats.md) and layer of the activations:

@@ -128,7 +128,11 @@ public struct MemoryPlan: Sendable, Equatable {
         }
         // Stored chunks wider than a slice: read one chunk, compute it in slices.
         let read = min(alignment, max(source.columns, 1))
-        let compute = max(1, min((available - read * perRead) / perCompute, balanced, read))
+        let fits = max(1, min((available - read * perRead) / perCompute, balanced, read))
+        // Equal slices of the read (4,096 -> 2 x 2,048, not 2,808 + 1,288), so the workers
+        // finish a chunk together.
+        let slices = (read + fits - 1) / fits
+        let compute = (read + slices - 1) / slices
         return MemoryPlan(readColumns: read, computeColumns: compute, fixedBytes: fixed, bytesPerReadColumn: perRead,
                           bytesPerComputeColumn: perCompute, workers: workers)
     }
