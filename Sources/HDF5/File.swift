@@ -22,19 +22,11 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
-    /// Opens an existing file. Missing files, directories, non-HDF5 files and damaged
-    /// files each give an `HDF5Error` that says which.
+    /// Opens an existing file. Missing files, directories, FIFOs and devices, empty files,
+    /// netCDF-3 and HDF4 files, other non-HDF5 files and damaged files each give an
+    /// `HDF5Error` that says which.
     public static func open(_ path: String, mode: Mode = .readOnly) throws -> HDF5File {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw HDF5Error(operation: "open file", file: path, reason: "no such file")
-        }
-        if isDirectory.boolValue {
-            throw HDF5Error(operation: "open file", file: path, reason: "it is a directory")
-        }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw HDF5Error(operation: "open file", file: path, reason: "permission denied")
-        }
+        try InputFile.check(path)
         let id: hid_t = try HDF5Library.locked {
             let isHDF5 = H5Fis_hdf5(path)
             if isHDF5 == 0 {
