@@ -14,7 +14,8 @@ Files (NAME: what it is):
   truncated.nc          a netCDF-4 file cut at a third of its length
   corrupted_read.nc     the bundled Pereira2018 sample with 64 bytes of 0xFF inside the
                         global heap holding the passage_label strings: libhdf5 1.10.8
-                        segfaults in H5Dread when `score` reads them (newer HDF5 errors)
+                        segfaults in H5Dread when `score` reads the stimulus_id strings
+                        (newer HDF5 reports an error)
   corrupted_open.nc     the same sample with 0xFF inside the global heap holding the
                         dimension lists: libhdf5 1.10.8 segfaults in H5Aread while the
                         file's structure is read (any command that opens it)

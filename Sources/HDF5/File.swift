@@ -16,7 +16,7 @@ public final class HDF5File: @unchecked Sendable {
         self.handle = handle
         self.path = path
         let location = Location(file: path, path: "/")
-        self.root = try HDF5Library.locked {
+        self.root = try HDF5Library.locked(reading: path, nil) {
             let id = try location.check(H5Gopen2(handle.id, "/", shim_H5P_DEFAULT()), "open root group")
             return HDF5Group(handle: Handle(id, .group), location: location)
         }
@@ -27,7 +27,7 @@ public final class HDF5File: @unchecked Sendable {
     /// `HDF5Error` that says which.
     public static func open(_ path: String, mode: Mode = .readOnly) throws -> HDF5File {
         try InputFile.check(path)
-        let id: hid_t = try HDF5Library.locked {
+        let id: hid_t = try HDF5Library.locked(reading: path, nil) {
             let isHDF5 = H5Fis_hdf5(path)
             if isHDF5 == 0 {
                 throw HDF5Error(operation: "open file", file: path, reason: "not an HDF5 or netCDF4 file (no HDF5 signature)")
