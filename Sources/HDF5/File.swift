@@ -11,6 +11,8 @@ public final class HDF5File: @unchecked Sendable {
     public let path: String
     /// The root group "/".
     public let root: HDF5Group
+    /// Set for files opened for reading, so no result replaces them (`OpenInputs`).
+    private var inputRecord: OpenInputs.Token?
 
     private init(handle: Handle, path: String) throws {
         self.handle = handle
@@ -42,7 +44,9 @@ public final class HDF5File: @unchecked Sendable {
             }
             return id
         }
-        return try HDF5File(handle: Handle(id, .file), path: path)
+        let file = try HDF5File(handle: Handle(id, .file), path: path)
+        file.inputRecord = OpenInputs.record(path)
+        return file
     }
 
     /// Creates a new file; with `overwrite: false` an existing file is an error.

@@ -49,6 +49,28 @@ import Testing
         #expect(try leftovers(besides: ["results.nc", "later.nc"]).isEmpty, "the temporary file is removed")
     }
 
+    @Test func aResultNeverReplacesAnOpenInput() throws {
+        let input = directory.path("neural.nc")
+        try writer(input).finish()
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        do {
+            let reading = try NetCDFFile.open(input)
+            let otherSpelling = directory.url.path + "/../" + directory.url.lastPathComponent + "/neural.nc"
+            let refused = failure { _ = try NetCDFWriter(path: otherSpelling, overwrite: true) }
+            #expect(refused?.reason == "it is one of this run's inputs ('\(input)'); a result never replaces an input")
+            // Also when the input is opened after the writer started.
+            let late = try writer(directory.path("later.nc"), overwrite: true)
+            try FileManager.default.copyItem(atPath: input, toPath: directory.path("later.nc"))
+            let alsoReading = try NetCDFFile.open(directory.path("later.nc"))
+            #expect(failure { try late.finish() }?.reason?.contains("one of this run's inputs") == true)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path("later.nc"))) == before)
+            withExtendedLifetime((reading, alsoReading)) {}
+        }
+        // Once the input is closed it is an ordinary file again.
+        try writer(directory.path("later.nc"), overwrite: true).finish()
+    }
+
     @Test func specialFilesAndLinksToDirectoriesAreRefused() throws {
         let fifo = directory.path("pipe.nc")
         #expect(mkfifo(fifo, 0o644) == 0)

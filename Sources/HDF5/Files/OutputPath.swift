@@ -43,8 +43,9 @@ enum OutputPath {
         }
     }
 
-    /// Refuses a destination that is (or points at) a directory or a special file, and an
-    /// existing file unless `overwrite` (saying `existing`). A symbolic link counts as
+    /// Refuses a destination that is (or points at) a directory or a special file, a file
+    /// this process has open for reading, and an existing file unless `overwrite` (saying
+    /// `existing`). A symbolic link counts as
     /// existing; replacing it replaces the link, never the file it points at.
     static func checkDestination(_ destination: String, overwrite: Bool, existing: String = existingFile) throws {
         let entry: FileStatus?
@@ -56,6 +57,10 @@ enum OutputPath {
             throw HDF5Error(operation: "write", file: destination, reason: "cannot look at the existing entry: \(error)")
         }
         guard entry != nil else { return }
+        if let input = OpenInputs.input(sameAs: destination) {
+            let spelled = input == destination ? "" : " ('\(input)')"
+            throw HDF5Error(operation: "write", file: destination, reason: "it is one of this run's inputs\(spelled); a result never replaces an input")
+        }
         if let target, target.kind != .regular {
             let through = entry?.kind == .symbolicLink ? "it is a symbolic link to " : "it is "
             let rule = target.kind == .directory ? "the output must be a file path" : "only a regular file can be replaced"

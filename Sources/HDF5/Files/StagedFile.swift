@@ -7,8 +7,9 @@ import Foundation
 ///
 /// What is guaranteed:
 /// - A destination is only ever a whole file: the rename is atomic (same directory).
-/// - A directory, FIFO, socket or device at a destination is refused, never removed;
-///   an existing file is replaced only with `overwrite` (a symbolic link is replaced as a
+/// - A directory, FIFO, socket or device at a destination is refused, never removed, and
+///   so is a file this process has open for reading (an input); an existing file is
+///   replaced only with `overwrite` (a symbolic link is replaced as a
 ///   link: the file it points at is left alone). Nothing is ever removed recursively.
 /// - Without `overwrite`, a file that appeared at the destination while the run was
 ///   writing is not replaced (`renameat2(RENAME_NOREPLACE)`, or link-then-unlink).
