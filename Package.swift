@@ -26,9 +26,12 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // Signal handlers (temporary-file cleanup, libhdf5 crash report) and renameat2:
+        // what must be written in C.
+        .target(name: "CProcessGuard"),
 
         // Safe Swift over the C boundary.
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "HDF5", dependencies: ["CHDF5", "CProcessGuard"]),
         .target(name: "LinearAlgebra", dependencies: ["CLinearAlgebra"]),
         .target(name: "Encoding", dependencies: ["LinearAlgebra", "HDF5"]),
         .target(name: "Scoring", dependencies: ["Encoding", "HDF5", "LinearAlgebra"]),
@@ -50,7 +53,7 @@ let package = Package(
 
         // Fixture paths and JSON helpers shared by the test targets (no test framework inside).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "CProcessGuard", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "Encoding", "HDF5", "TestSupport"]),

@@ -52,8 +52,10 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
             throw location.error("read", reason: "buffer holds \(buffer.count) elements but the block \(count) has \(elements)")
         }
         guard elements > 0 else { return }
-        try transfer(start: start, count: count, operation: "read block start \(start) count \(count) of") { memory, file in
-            H5Dread(handle.id, T.hdf5ElementType.nativeType!, memory, file, shim_H5P_DEFAULT(), buffer.baseAddress)
+        try lockedReading {
+            try transfer(start: start, count: count, operation: "read block start \(start) count \(count) of") { memory, file in
+                H5Dread(handle.id, T.hdf5ElementType.nativeType!, memory, file, shim_H5P_DEFAULT(), buffer.baseAddress)
+            }
         }
     }
 
@@ -95,7 +97,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         let start = start ?? Array(repeating: 0, count: rank)
         let count = count ?? shape
         let elements = try validateSelection(start: start, count: count, operation: "read")
-        return try HDF5Library.locked {
+        return try lockedReading {
             let type = Handle(try location.check(H5Dget_type(handle.id), "get type of"), .datatype)
             var strings: [String] = []
             try selecting(start: start, count: count, operation: "read strings of") { memory, file in

@@ -8,7 +8,7 @@ extension HDF5Dataset {
     /// True if this dataset is a dimension scale.
     public var isDimensionScale: Bool {
         get throws {
-            try HDF5Library.locked {
+            try lockedReading {
                 try location.checkBool(H5DSis_scale(handle.id), "read the dimension-scale marks of")
             }
         }
@@ -36,7 +36,7 @@ extension HDF5Dataset {
         guard (0..<rank).contains(axis) else {
             throw location.error("list the dimension scales of", reason: "axis \(axis) is outside 0..<\(rank)")
         }
-        return try HDF5Library.locked {
+        return try lockedReading {
             // A dataset without DIMENSION_LIST has no scales; H5DS would report an error.
             guard H5Aexists(handle.id, "DIMENSION_LIST") > 0 else { return [] }
             let count = H5DSget_num_scales(handle.id, UInt32(axis))

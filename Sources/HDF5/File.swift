@@ -11,31 +11,25 @@ public final class HDF5File: @unchecked Sendable {
     public let path: String
     /// The root group "/".
     public let root: HDF5Group
+    /// Set for files opened for reading, so no result replaces them (`OpenInputs`).
+    private var inputRecord: OpenInputs.Token?
 
     private init(handle: Handle, path: String) throws {
         self.handle = handle
         self.path = path
         let location = Location(file: path, path: "/")
-        self.root = try HDF5Library.locked {
+        self.root = try HDF5Library.locked(reading: path, nil) {
             let id = try location.check(H5Gopen2(handle.id, "/", shim_H5P_DEFAULT()), "open root group")
             return HDF5Group(handle: Handle(id, .group), location: location)
         }
     }
 
-    /// Opens an existing file. Missing files, directories, non-HDF5 files and damaged
-    /// files each give an `HDF5Error` that says which.
+    /// Opens an existing file. Missing files, directories, FIFOs and devices, empty files,
+    /// netCDF-3 and HDF4 files, other non-HDF5 files and damaged files each give an
+    /// `HDF5Error` that says which.
     public static func open(_ path: String, mode: Mode = .readOnly) throws -> HDF5File {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw HDF5Error(operation: "open file", file: path, reason: "no such file")
-        }
-        if isDirectory.boolValue {
-            throw HDF5Error(operation: "open file", file: path, reason: "it is a directory")
-        }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw HDF5Error(operation: "open file", file: path, reason: "permission denied")
-        }
-        let id: hid_t = try HDF5Library.locked {
+        try InputFile.check(path)
+        let id: hid_t = try HDF5Library.locked(reading: path, nil) {
             let isHDF5 = H5Fis_hdf5(path)
             if isHDF5 == 0 {
                 throw HDF5Error(operation: "open file", file: path, reason: "not an HDF5 or netCDF4 file (no HDF5 signature)")
@@ -50,7 +44,9 @@ public final class HDF5File: @unchecked Sendable {
             }
             return id
         }
-        return try HDF5File(handle: Handle(id, .file), path: path)
+        let file = try HDF5File(handle: Handle(id, .file), path: path)
+        file.inputRecord = OpenInputs.record(path)
+        return file
     }
 
     /// Creates a new file; with `overwrite: false` an existing file is an error.

@@ -51,7 +51,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// Member names, in creation order when the file tracks it (files we write do),
     /// otherwise in name order.
     public func memberNames() throws -> [String] {
-        try HDF5Library.locked {
+        try lockedReading {
             var info = H5G_info_t()
             try location.check(H5Gget_info(handle.id, &info), "list members of group")
             let count = Int(info.nlinks)
@@ -75,7 +75,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
 
     /// True if a link `name` (a relative path is fine) exists and resolves to an object.
     public func contains(_ name: String) -> Bool {
-        HDF5Library.locked {
+        lockedReading {
             // Check each path prefix: H5Lexists fails (rather than answering false) when an
             // intermediate group is missing.
             var prefix = ""
@@ -91,7 +91,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// What `name` is, or nil if there is no such member.
     public func kind(of name: String) throws -> HDF5ObjectKind? {
         guard contains(name) else { return nil }
-        return try HDF5Library.locked {
+        return try lockedReading {
             let object = Handle(try location.check(H5Oopen(handle.id, name, shim_H5P_DEFAULT()), "open object '\(name)' in"), .object)
             switch H5Iget_type(object.id) {
             case H5I_GROUP: return .group
@@ -105,7 +105,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     public func openGroup(_ name: String) throws -> HDF5Group {
         let child = location.child(name)
         try requireMember(name, as: .group, operation: "open group")
-        return try HDF5Library.locked {
+        return try lockedReading {
             let id = try child.check(H5Gopen2(handle.id, name, shim_H5P_DEFAULT()), "open group")
             return HDF5Group(handle: Handle(id, .group), location: child)
         }
@@ -129,7 +129,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     public func openDataset(_ name: String, chunkCache: HDF5ChunkCache? = nil) throws -> HDF5Dataset {
         let child = location.child(name)
         try requireMember(name, as: .dataset, operation: "open dataset")
-        return try HDF5Library.locked {
+        return try HDF5Library.locked(reading: child.file, "dataset " + child.path) {
             var access: Handle? = nil
             if let chunkCache {
                 let plist = Handle(try child.check(H5Pcreate(shim_H5P_DATASET_ACCESS()), "create access properties for"), .propertyList)

@@ -47,7 +47,7 @@ public class HDF5Object: @unchecked Sendable {
 
     /// Attribute names, in creation order when the file tracks it, else by name.
     public func attributeNames() throws -> [String] {
-        try HDF5Library.locked {
+        try lockedReading {
             final class Names { var list: [String] = [] }
             let names = Names()
             for order in [H5_INDEX_CRT_ORDER, H5_INDEX_NAME] {
@@ -69,14 +69,14 @@ public class HDF5Object: @unchecked Sendable {
     }
 
     public func hasAttribute(_ name: String) throws -> Bool {
-        try HDF5Library.locked {
+        try lockedReading {
             try location.checkBool(H5Aexists(handle.id, name), "check attribute '\(name)' of")
         }
     }
 
     /// Reads one attribute. Unsupported element types give `values == nil`, not an error.
     public func attribute(_ name: String) throws -> HDF5Attribute {
-        try HDF5Library.locked {
+        try lockedReading {
             guard try location.checkBool(H5Aexists(handle.id, name), "check attribute '\(name)' of") else {
                 throw location.error("read attribute '\(name)' of", reason: "no such attribute")
             }

@@ -47,13 +47,15 @@ public struct InMemoryTargets<T: EngineScalar>: TargetSource {
 /// a slab is read as one block spanning its first to last file row and column, so it
 /// touches each stored chunk once. With slabs aligned to the chunk width
 /// (`columnAlignment`, all columns selected) no chunk is read twice, so open the dataset
-/// with `HDF5ChunkCache.disabled`: the cache would only cost memory.
+/// with `HDF5ChunkCache.disabled`: the cache would only cost memory. Packed or filled
+/// data are decoded as xarray does (`CFDecoding`).
 public struct HDF5Targets: TargetSource {
     public let dataset: HDF5Dataset
     public let rows: [Int]
     /// Selected file columns, ascending; nil = all.
     public let columns: [Int]?
     private let rowRange: Range<Int>
+    private let decoding: CFDecoding
 
     public init(dataset: HDF5Dataset, rows: [Int], columns: [Int]? = nil) throws {
         guard dataset.rank == 2 else {
@@ -75,6 +77,7 @@ public struct HDF5Targets: TargetSource {
         self.dataset = dataset
         self.rows = rows
         self.columns = columns
+        decoding = try CFDecoding(dataset: dataset)
         rowRange = rows.isEmpty ? 0..<0 : rows.min()!..<(rows.max()! + 1)
     }
 
@@ -104,7 +107,7 @@ public struct HDF5Targets: TargetSource {
     @_specialize(where S == Double)
     func readContiguous<S: EngineScalar>(columns: Range<Int>, as: S.Type) throws -> Matrix<S> {
         let width = columns.count
-        let block: [S] = try dataset.read(start: [rowRange.lowerBound, columns.lowerBound], count: [rowRange.count, width])
+        let block: [S] = try decoding.read(dataset, start: [rowRange.lowerBound, columns.lowerBound], count: [rowRange.count, width])
         // Row-major block (file rows x width) -> column-major (selected rows x width), in
         // 64 x 64 tiles so both sides stay in L1 (reading each source row contiguously
         // measured faster here than writing each target column contiguously).

@@ -64,23 +64,27 @@ public final class NetCDFFile: @unchecked Sendable {
         return try file.root.openDataset(name, chunkCache: chunkCache)
     }
 
-    /// All values of a variable, as stored (no fill-value masking).
+    /// All values of a variable, decoded as xarray does (`CFDecoding`): packed or filled
+    /// numbers come back as float64 with NaN for missing values; others as stored.
     public func values(_ name: String) throws -> HDF5Values {
-        try dataset(name).readValues()
+        let decoding = try decoding(name)
+        if decoding.isIdentity { return try dataset(name).readValues() }
+        return .float64(decoding.decoded(try dataset(name).read()))
     }
 
-    /// A numeric variable's values as Double, with `_FillValue` replaced by NaN (as
-    /// xarray's default decoding does).
+    /// A numeric variable's values as Double, decoded as xarray does (`CFDecoding`:
+    /// `_Unsigned`, `_FillValue`/`missing_value` to NaN, `scale_factor`/`add_offset`).
     public func doubles(_ name: String) throws -> [Double] {
         let variable = try variable(name)
         guard variable.elementType.isNumeric else {
             throw HDF5Error(operation: "read numbers from", file: path, object: name, reason: "it holds \(variable.elementType), not numbers")
         }
-        var values: [Double] = try dataset(name).read()
-        if let fill = variable.fillValue?.doubles?.first, !fill.isNaN {
-            for index in values.indices where values[index] == fill { values[index] = .nan }
-        }
-        return values
+        return try decoding(name).decoded(try dataset(name).read())
+    }
+
+    /// How a variable's stored values are decoded (identity for most variables).
+    public func decoding(_ name: String) throws -> CFDecoding {
+        try CFDecoding(variable: try variable(name), file: path)
     }
 
     /// A string variable's values.

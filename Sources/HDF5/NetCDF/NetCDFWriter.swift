@@ -3,33 +3,47 @@ import Foundation
 /// Writes a netCDF-4 file that `xarray.open_dataset` (h5netcdf or netCDF4 engine) and
 /// netCDF-C open with named dimensions and coordinates.
 ///
-/// The file is written under a temporary name beside the destination and renamed into
-/// place by `finish()`, so a crashed or interrupted run never leaves a half-written file
-/// under the real name. Define dimensions first, then variables; large variables can be
-/// created empty (`createVariable`) and filled by hyperslab writes as results arrive.
+/// The file is written under a hidden temporary name beside the destination and renamed
+/// into place by `finish()` (or `close()` and then `StagedFile.publish`/`publishAll`), so
+/// a crashed or interrupted run never leaves a half-written file under the real name;
+/// SIGINT, SIGTERM and SIGHUP delete the temporary file. Define dimensions first, then
+/// variables; large variables can be created empty (`createVariable`) and filled by
+/// hyperslab writes as results arrive. A writer released unfinished deletes its file.
 public final class NetCDFWriter: @unchecked Sendable {
     /// The final path the file will have after `finish()`.
     public let destination: String
     /// Where the file is being written until `finish()`.
     public let temporaryPath: String
+    /// Whether `finish()` may replace an existing regular file at `destination`.
+    public let overwrite: Bool
 
     private var file: HDF5File?
+    private var registration: TemporaryFiles.Registration?
     private var dimensions: [(name: String, length: Int, scale: HDF5Dataset)] = []
     private var variables: [(name: String, dimensions: [String], isCoordinate: Bool, dataset: HDF5Dataset)] = []
 
-    /// Starts a new file. With `overwrite: false`, an existing destination is an error.
+    /// Starts a new file. Fails before writing anything when the directory does not exist
+    /// or is not writable, when the destination is a directory or a special file, or when
+    /// it exists and `overwrite` is false.
     public init(path: String, overwrite: Bool = false) throws {
         destination = path
-        if !overwrite && FileManager.default.fileExists(atPath: path) {
-            throw HDF5Error(operation: "create file", file: path, reason: "the file already exists (pass overwrite to replace it)")
+        self.overwrite = overwrite
+        try OutputPath.checkWritable(path, overwrite: overwrite)
+        temporaryPath = OutputPath.hiddenSibling(of: path, tag: "partial")
+        registration = try TemporaryFiles.register(temporaryPath)
+        do {
+            let file = try HDF5File.create(temporaryPath, overwrite: true)
+            self.file = file
+            try file.root.setAttribute("_NCProperties", .strings(["version=2,brainalign=\(BrainAlignFormat.version),hdf5=\(HDF5.libraryVersion)"]),
+                                       elementType: .fixedString(length: 64), scalar: true)
+        } catch {
+            discard()
+            throw error
         }
-        let url = URL(fileURLWithPath: path)
-        temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)").path
-        let file = try HDF5File.create(temporaryPath, overwrite: true)
-        self.file = file
-        try file.root.setAttribute("_NCProperties", .strings(["version=2,brainalign=\(BrainAlignFormat.version),hdf5=\(HDF5.libraryVersion)"]),
-                                   elementType: .fixedString(length: 64), scalar: true)
+    }
+
+    deinit {
+        if file != nil { discard() }
     }
 
     private func openFile(_ operation: String) throws -> HDF5File {
@@ -114,10 +128,35 @@ public final class NetCDFWriter: @unchecked Sendable {
     }
 
     /// Writes the `coordinates` bookkeeping, flushes, closes and renames the file into
-    /// place. Returns the final path.
+    /// place (`close()` then `StagedFile.publish()`). Returns the final path. On failure the
+    /// temporary file is deleted and the destination is left as it was.
     @discardableResult
     public func finish() throws -> String {
+        try close().publish()
+    }
+
+    /// Writes the `coordinates` bookkeeping, flushes and closes the file, and hands it over
+    /// still under its temporary name: publish it alone (`publish()`) or together with the
+    /// other parts of a result (`StagedFile.publishAll`). The writer is done afterwards.
+    public func close() throws -> StagedFile {
         let file = try openFile("finish")
+        do {
+            try writeCoordinateLists(file)
+            try file.flush()
+        } catch {
+            discard()
+            throw error
+        }
+        variables.removeAll()
+        dimensions.removeAll()
+        self.file = nil  // closes the file once no dataset handed out is still alive
+        defer { registration = nil }  // the staged file owns it now
+        return StagedFile(temporaryPath: temporaryPath, destination: destination, overwrite: overwrite, registration: registration)
+    }
+
+    /// Lists non-index coordinates in the `coordinates` attribute of each data variable
+    /// whose dimensions cover theirs; the rest globally (xarray reads both).
+    private func writeCoordinateLists(_ file: HDF5File) throws {
         let coordinates = variables.filter { $0.isCoordinate && $0.dimensions != [$0.name] }
         var placed: Set<String> = []
         for variable in variables where !variable.isCoordinate {
@@ -127,32 +166,22 @@ public final class NetCDFWriter: @unchecked Sendable {
                 try variable.dataset.setAttribute("coordinates", string: names.joined(separator: " "))
             }
         }
-        // Coordinates no data variable spans are listed globally (xarray reads that too).
         let orphans = coordinates.map(\.name).filter { !placed.contains($0) }
         if !orphans.isEmpty {
             try file.root.setAttribute("coordinates", string: orphans.joined(separator: " "))
         }
-        try file.flush()
-        variables.removeAll()
-        dimensions.removeAll()
-        self.file = nil  // closes the file once no dataset handed out is still alive
-        do {
-            if FileManager.default.fileExists(atPath: destination) {
-                try FileManager.default.removeItem(atPath: destination)
-            }
-            try FileManager.default.moveItem(atPath: temporaryPath, toPath: destination)
-        } catch {
-            throw HDF5Error(operation: "move the finished file into place", file: destination, reason: "\(error.localizedDescription) (the complete file is at \(temporaryPath))")
-        }
-        return destination
     }
 
-    /// Abandons the file: closes and deletes the temporary file.
+    /// Abandons the file: closes and deletes the temporary file. Idempotent; does nothing
+    /// after `close()` (discard the staged file instead).
     public func discard() {
         variables.removeAll()
         dimensions.removeAll()
+        guard let registration else { return }
         file = nil
-        try? FileManager.default.removeItem(atPath: temporaryPath)
+        unlink(temporaryPath)
+        registration.release()
+        self.registration = nil
     }
 
     private func checkNewName(_ name: String) throws {

@@ -1,0 +1,95 @@
+import Foundation
+
+/// A child process to send signals to. Started with posix_spawn and every signal reset to
+/// its default action: Foundation's `Process` passes on ignored signals, so a test runner
+/// started in the background (where the shell ignores SIGINT) would otherwise test nothing.
+/// Its stderr goes to a file, read after it ends.
+public final class ChildProcess {
+    public let pid: pid_t
+    private let stderrPath: String
+    private var status: Int32?
+
+    /// How the child ended: its exit status, or the signal that killed it.
+    public enum Ending: Equatable, Sendable, CustomStringConvertible {
+        case exited(Int32)
+        case killed(Int32)
+        case stillRunning
+
+        public var description: String {
+            switch self {
+            case .exited(let code): "exited with status \(code)"
+            case .killed(let signal): "killed by signal \(signal)"
+            case .stillRunning: "still running"
+            }
+        }
+    }
+
+    public init(_ executable: URL, _ arguments: [String], stderrPath: String) throws {
+        self.stderrPath = stderrPath
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, executable.path, &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw NSError(domain: NSPOSIXErrorDomain, code: Int(result), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable.path)"])
+        }
+        pid = child
+    }
+
+    public func send(_ signal: Int32) { kill(pid, signal) }
+
+    /// Waits up to `seconds` for the child to end (it is killed with SIGKILL after that).
+    public func wait(seconds: Double) -> Ending {
+        let deadline = Date().addingTimeInterval(seconds)
+        while status == nil {
+            var raw: Int32 = 0
+            if waitpid(pid, &raw, WNOHANG) == pid { status = raw; break }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &raw, 0)
+                status = raw
+                return .stillRunning
+            }
+            usleep(10_000)
+        }
+        return Self.ending(status!)
+    }
+
+    /// True while the child has not ended (reaps it if it has).
+    public var isRunning: Bool {
+        if status != nil { return false }
+        var raw: Int32 = 0
+        if waitpid(pid, &raw, WNOHANG) == pid { status = raw; return false }
+        return true
+    }
+
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    private static func ending(_ raw: Int32) -> Ending {
+        // The <sys/wait.h> macros, which Swift does not import.
+        let signal = raw & 0x7f
+        return signal == 0 ? .exited((raw >> 8) & 0xff) : .killed(signal)
+    }
+
+    deinit {
+        if isRunning {
+            kill(pid, SIGKILL)
+            var raw: Int32 = 0
+            waitpid(pid, &raw, 0)
+        }
+    }
+}
