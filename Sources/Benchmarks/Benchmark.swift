@@ -1,5 +1,6 @@
 import Encoding
 import Foundation
+import HDF5
 import Scoring
 
 /// A named benchmark: the exact protocol of a published score (docs/protocols.md).
@@ -50,7 +51,27 @@ public struct BenchmarkInputs: Sendable {
 public protocol BenchmarkPart: Sendable {
     var name: String { get }
     var outputPath: String { get }
-    func score(settings: RunSettings, observer: RunObserver) throws -> PartResult
+    /// Every file the part reads: no output may be one of them.
+    var inputFiles: [String] { get }
+    /// Checks what can be checked before any part is scored (the memory plan).
+    func preflight(settings: RunSettings) throws
+    /// Scores the part into its result file, returned staged (not yet under its real
+    /// name): the runner publishes all parts of a run together.
+    func score(settings: RunSettings, observer: RunObserver) throws -> ScoredPart
+}
+
+extension BenchmarkPart {
+    public func preflight(settings: RunSettings) throws {}
+}
+
+/// A part's numbers and its result file, written but not yet published.
+public struct ScoredPart: Sendable {
+    public var result: PartResult
+    public var file: StagedFile
+    public init(result: PartResult, file: StagedFile) {
+        self.result = result
+        self.file = file
+    }
 }
 
 /// What a benchmark run reports: every part, and the combination if there are several.

@@ -8,19 +8,32 @@ public enum BenchmarkRunner {
     public static func run(_ benchmark: any Benchmark, settings: RunSettings, observer: RunObserver = .silent) throws -> BenchmarkResult {
         let parts = try benchmark.parts(settings: settings)
         let combinedPath = parts.count > 1 ? settings.outputPath : nil
-        try checkDestinations(parts.map(\.outputPath) + (combinedPath.map { [$0] } ?? []), overwrite: settings.overwrite)
-        var results: [PartResult] = []
-        for part in parts {
-            results.append(try part.score(settings: settings, observer: observer))
+        let destinations = parts.map(\.outputPath) + (combinedPath.map { [$0] } ?? [])
+        try checkDestinations(destinations, inputs: parts.flatMap(\.inputFiles), overwrite: settings.overwrite)
+        for part in parts { try part.preflight(settings: settings) }
+        // Every part is written under a temporary name; all appear together at the end, or
+        // none does (a failure in part 2 leaves part 1's destination as it was).
+        var staged: [StagedFile] = []
+        do {
+            var results: [PartResult] = []
+            for part in parts {
+                let scored = try part.score(settings: settings, observer: observer)
+                staged.append(scored.file)
+                results.append(scored.result)
+            }
+            var combined: PartResult? = nil
+            if let combinedPath, let combination = benchmark.combine(results, outputPath: combinedPath) {
+                staged.append(try SummaryResultWriter.writeCombined(combination, parts: results, overwrite: settings.overwrite,
+                                                                    provenance: Provenance(benchmark: benchmark.name, settings: settings),
+                                                                    description: benchmark.combination))
+                combined = combination
+            }
+            try StagedFile.publishAll(staged)
+            return BenchmarkResult(benchmark: benchmark.name, parts: results, combined: combined)
+        } catch {
+            staged.forEach { $0.discard() }
+            throw error
         }
-        var combined: PartResult? = nil
-        if let combinedPath, let combination = benchmark.combine(results, outputPath: combinedPath) {
-            try SummaryResultWriter.writeCombined(combination, parts: results, overwrite: settings.overwrite,
-                                                  provenance: Provenance(benchmark: benchmark.name, settings: settings),
-                                                  description: benchmark.combination)
-            combined = combination
-        }
-        return BenchmarkResult(benchmark: benchmark.name, parts: results, combined: combined)
     }
 
     /// Where part `part` of a multi-part run with output `base` goes: `STEM.<part>.nc`.
@@ -30,12 +43,19 @@ public enum BenchmarkRunner {
         return "\(stem).\(String(safe)).nc"
     }
 
-    /// Refuses, before any work, destinations that exist (without overwrite) or that are
-    /// directories, naming each.
-    static func checkDestinations(_ paths: [String], overwrite: Bool) throws {
+    /// Refuses, before any work, destinations that are one of the run's inputs (under any
+    /// spelling), that are directories, or that exist (without overwrite), naming each.
+    static func checkDestinations(_ paths: [String], inputs: [String], overwrite: Bool) throws {
         var seen = Set<String>()
         for path in paths {
             guard seen.insert(path).inserted else { throw ScoringError("two parts of this run would write \(path)") }
+            let input: String?
+            do { input = try FileIdentity.input(among: inputs, sameAs: path) } catch {
+                throw ScoringError("\(path): cannot write there: \(error)")
+            }
+            if let input {
+                throw ScoringError("the output \(path) is the input \(input); choose another --output (nothing was written)")
+            }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {

@@ -11,9 +11,11 @@ public struct NeuralPart: BenchmarkPart {
     public var layout: NeuralResultWriter.Layout
     public var ceiling: Double?
     public var provenance: Provenance
+    public var inputFiles: [String]
 
     public init(name: String, outputPath: String, design: ScoringDesign, layout: NeuralResultWriter.Layout, ceiling: Double?,
-                provenance: Provenance) {
+                provenance: Provenance, inputFiles: [String]) {
+        self.inputFiles = inputFiles
         self.name = name
         self.outputPath = outputPath
         self.design = design
@@ -22,7 +24,13 @@ public struct NeuralPart: BenchmarkPart {
         self.provenance = provenance
     }
 
-    public func score(settings: RunSettings, observer: RunObserver) throws -> PartResult {
+    /// The memory plan of every layer, from the predicted model shapes: a budget too small
+    /// for this part is refused before any part runs.
+    public func preflight(settings: RunSettings) throws {
+        _ = try LayerLoop.predictedPlan(design, settings: settings, precision: settings.precision)
+    }
+
+    public func score(settings: RunSettings, observer: RunObserver) throws -> ScoredPart {
         let start = Date()
         let writer = try NeuralResultWriter(path: outputPath, overwrite: settings.overwrite, layout: layout, part: name, provenance: provenance)
         do {
@@ -30,8 +38,7 @@ public struct NeuralPart: BenchmarkPart {
             let result = PartResult(name: name, outputPath: outputPath, layers: layers, ceiling: ceiling,
                                     stimuli: layout.presentationIDs.count, neuroids: layout.neuroidCount, plan: plan,
                                     seconds: Date().timeIntervalSince(start), warnings: warnings)
-            try writer.finish(result)
-            return result
+            return ScoredPart(result: result, file: try writer.stage(result))
         } catch {
             writer.discard()
             throw error
@@ -73,7 +80,10 @@ public struct NeuralPart: BenchmarkPart {
             layers: design.layerNames, splits: splits, presentationIDs: stimulusIDs, neuroidCount: selection.columnCount,
             neuroidCoordinates: (neural.file, neural.columnCoordinates, selection.columns),
             protocolAttributes: attributes, alphas: spec.regression.alphas)
+        var inputs = settings.neuralPaths + [activations.file.path] + (settings.ceilingOverride.map { [$0.file] } ?? [])
+        if case .file(let path) = spec.crossValidation { inputs.append(path) }
         return NeuralPart(name: name, outputPath: outputPath, design: design, layout: layout,
-                          ceiling: settings.ceilingOverride?.value ?? ceiling, provenance: Provenance(benchmark: benchmark, settings: settings))
+                          ceiling: settings.ceilingOverride?.value ?? ceiling, provenance: Provenance(benchmark: benchmark, settings: settings),
+                          inputFiles: inputs)
     }
 }

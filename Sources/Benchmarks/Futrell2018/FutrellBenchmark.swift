@@ -33,7 +33,7 @@ public struct FutrellBenchmark: Benchmark {
     public func parts(settings: RunSettings) throws -> [any BenchmarkPart] {
         [FutrellPart(benchmark: self, readingTimesPath: settings.neuralPath, variable: settings.neuralVariable,
                      surprisalPath: try settings.requireActivations(), outputPath: settings.outputPath,
-                     ceiling: settings.ceilingOverride?.value)]
+                     ceiling: settings.ceilingOverride?.value, ceilingFile: settings.ceilingOverride?.file)]
     }
 
     /// What the metric computes from the files.
@@ -121,8 +121,10 @@ struct FutrellPart: BenchmarkPart {
     var outputPath: String
     var ceiling: Double?
     var name: String { benchmark.name }
+    var inputFiles: [String] { [readingTimesPath, surprisalPath] + (ceilingFile.map { [$0] } ?? []) }
+    var ceilingFile: String?
 
-    func score(settings: RunSettings, observer: RunObserver) throws -> PartResult {
+    func score(settings: RunSettings, observer: RunObserver) throws -> ScoredPart {
         let start = Date()
         let metric = try benchmark.run(readingTimesPath: readingTimesPath, variable: variable, surprisalPath: surprisalPath, ceiling: ceiling)
         // One "layer": the surprisal, scored over every word (one split, all of them).
@@ -133,9 +135,9 @@ struct FutrellPart: BenchmarkPart {
                                 seconds: Date().timeIntervalSince(start),
                                 details: [("signed_r", [metric.signedR]), ("words", [Double(metric.words)]),
                                           ("ceiling_splits", metric.ceilingSplits), ("published_ceiling", [benchmark.publishedCeiling])])
-        try SummaryResultWriter.writeBehavioural(result, overwrite: settings.overwrite, provenance: Provenance(benchmark: name, settings: settings),
+        let file = try SummaryResultWriter.writeBehavioural(result, overwrite: settings.overwrite, provenance: Provenance(benchmark: name, settings: settings),
                                                  protocolAttributes: [("metric", .strings([benchmark.summary])),
                                                                       ("ceiling_source", .strings([ceiling == nil ? "split-half ceiling of the reading times" : (settings.ceilingOverride?.file ?? "given")]))])
-        return result
+        return ScoredPart(result: result, file: file)
     }
 }

@@ -96,7 +96,8 @@ public struct WehbeBenchmark: Benchmark {
             alphas: alphas)
         var provenance = Provenance(benchmark: name, settings: settings)
         provenance.neuralFiles = [subject.path]
-        return NeuralPart(name: subject.subject, outputPath: outputPath, design: design, layout: layout, ceiling: ceiling, provenance: provenance)
+        return NeuralPart(name: subject.subject, outputPath: outputPath, design: design, layout: layout, ceiling: ceiling, provenance: provenance,
+                          inputFiles: settings.neuralPaths + [activations.file.path])
     }
 
     /// Subjects' scores averaged per layer, normalised by the published ceiling. With one

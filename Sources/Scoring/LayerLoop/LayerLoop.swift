@@ -114,7 +114,7 @@ public enum LayerLoop {
 
     /// The plan from the models' predicted shapes: a budget too small is refused before
     /// any activations are read or operators built.
-    static func predictedPlan(_ design: ScoringDesign, settings: RunSettings, precision: Precision) throws -> MemoryPlan {
+    public static func predictedPlan(_ design: ScoringDesign, settings: RunSettings, precision: Precision) throws -> MemoryPlan {
         let shapes = try design.splits.map { split in
             do { return try design.regression.modelShape(split: split) } catch let error as CrossValidationError {
                 throw ScoringError("\(design.source.dataset.filePath): inner cross-validation: \(error.description)")

@@ -16,7 +16,7 @@ import HDF5
 ///       file's coordinates along neuroid, the protocol and provenance as attributes.
 ///
 /// Per-neuroid results are written slice by slice as they arrive; the file appears under
-/// its real name only when `finish` succeeds (see `NetCDFWriter`).
+/// its real name only when the whole result is published (see `StagedFile`).
 public final class NeuralResultWriter {
     public let path: String
     private let writer: NetCDFWriter
@@ -130,10 +130,16 @@ public final class NeuralResultWriter {
         try r.read(start: [layer, split, 0], count: [1, 1, neuroidCount])
     }
 
-    /// Writes the summaries and makes the file appear under its real name.
-    public func finish(_ result: PartResult) throws {
-        try ResultSummary.write(result, into: writer, splitScores: true)
-        try writer.finish()
+    /// Writes the summaries and closes the file, still under its temporary name: the
+    /// runner publishes every part of a result together (`StagedFile.publishAll`).
+    public func stage(_ result: PartResult) throws -> StagedFile {
+        do {
+            try ResultSummary.write(result, into: writer, splitScores: true)
+        } catch {
+            writer.discard()
+            throw error
+        }
+        return try writer.close()
     }
 
     public func discard() { writer.discard() }

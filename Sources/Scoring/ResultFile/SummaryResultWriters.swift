@@ -4,13 +4,14 @@ import HDF5
 
 /// Result files that hold summaries only: a behavioural benchmark's score, and the
 /// combination of a multi-part benchmark. Same schema, same provenance, same summary
-/// variables as a neural part (docs/formats.md).
+/// variables as a neural part (docs/formats.md). Each is returned staged, for the runner
+/// to publish with the rest of the result.
 public enum SummaryResultWriter {
     /// A behavioural result (Futrell2018): `score (layer)` with one "layer" per scored
     /// predictor (the surprisal), `subject_score (layer, per_subject)`, normalised scores,
     /// and the protocol's own numbers as attributes.
     public static func writeBehavioural(_ result: PartResult, overwrite: Bool, provenance: Provenance,
-                                        protocolAttributes: [(name: String, value: HDF5Values)]) throws {
+                                        protocolAttributes: [(name: String, value: HDF5Values)]) throws -> StagedFile {
         let writer = try NetCDFWriter(path: result.outputPath, overwrite: overwrite)
         do {
             try ResultSchema.stamp(writer, kind: .behavioural, title: "BrainAlign behavioural scoring result")
@@ -19,18 +20,18 @@ public enum SummaryResultWriter {
             for (name, value) in protocolAttributes { try writer.setAttribute(name, value) }
             try provenance.write(to: writer)
             try ResultSummary.write(result, into: writer, splitScores: false)
-            try writer.finish()
         } catch {
             writer.discard()
             throw error
         }
+        return try writer.close()
     }
 
     /// A multi-part benchmark's combination: `score (layer)`, `part_score (part, layer)`,
     /// `part_file (part)` naming each part's own result file, and the benchmark's ceiling
     /// and normalised scores when it has one.
     public static func writeCombined(_ combined: PartResult, parts: [PartResult], overwrite: Bool, provenance: Provenance,
-                                     description: String) throws {
+                                     description: String) throws -> StagedFile {
         let writer = try NetCDFWriter(path: combined.outputPath, overwrite: overwrite)
         do {
             try ResultSchema.stamp(writer, kind: .combined, title: "BrainAlign combined benchmark result")
@@ -45,10 +46,10 @@ public enum SummaryResultWriter {
             try writer.setAttribute("combination", .strings([description]))
             try provenance.write(to: writer)
             try ResultSummary.write(combined, into: writer, splitScores: false)
-            try writer.finish()
         } catch {
             writer.discard()
             throw error
         }
+        return try writer.close()
     }
 }
