@@ -12,10 +12,12 @@ enum { SLOT_FREE = 0, SLOT_CLAIMED = 1, SLOT_LIVE = 2 };
 
 static char paths[PG_TEMPORARY_SLOTS][PG_PATH_CAPACITY];
 static int states[PG_TEMPORARY_SLOTS];
+// The process that registered each path: a child made by fork() inherits the table, and
+// its handlers must not delete the files its parent is still writing.
+static pid_t owners[PG_TEMPORARY_SLOTS];
 
 static int deferring;         // nesting depth of pg_begin_deferring
 static int pending_signal;    // a termination signal that arrived while deferring
-static int termination_installed;
 
 int pg_register_temporary(const char *path) {
     size_t length = strlen(path);
@@ -24,6 +26,7 @@ int pg_register_temporary(const char *path) {
         int expected = SLOT_FREE;
         if (__atomic_compare_exchange_n(&states[slot], &expected, SLOT_CLAIMED, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
             memcpy(paths[slot], path, length + 1);
+            owners[slot] = getpid();
             __atomic_store_n(&states[slot], SLOT_LIVE, __ATOMIC_RELEASE);
             return slot;
         }
@@ -36,8 +39,9 @@ void pg_unregister_temporary(int slot) {
 }
 
 void pg_remove_temporaries(void) {
+    pid_t self = getpid();
     for (int slot = 0; slot < PG_TEMPORARY_SLOTS; slot++) {
-        if (__atomic_load_n(&states[slot], __ATOMIC_ACQUIRE) == SLOT_LIVE) unlink(paths[slot]);
+        if (__atomic_load_n(&states[slot], __ATOMIC_ACQUIRE) == SLOT_LIVE && owners[slot] == self) unlink(paths[slot]);
     }
 }
 
@@ -62,7 +66,6 @@ void pg_end_deferring(void) {
 }
 
 int pg_install_termination_handlers(void) {
-    if (__atomic_exchange_n(&termination_installed, 1, __ATOMIC_ACQ_REL)) return 0;
     const int signals[] = {SIGINT, SIGTERM, SIGHUP};
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -74,6 +77,7 @@ int pg_install_termination_handlers(void) {
         struct sigaction current;
         if (sigaction(signals[i], NULL, &current) != 0) return errno;
         if (current.sa_handler == SIG_IGN) continue;  // nohup / background job: keep ignoring
+        if (current.sa_handler == on_termination) continue;  // already installed
         if (sigaction(signals[i], &action, NULL) != 0) return errno;
     }
     return 0;

@@ -9,19 +9,25 @@ import Testing
     let directory: TemporaryDirectory
     /// A registered temporary file the handlers must remove, and where the child's stderr goes.
     let temporary: String, stderrPath: String
+    /// Registered by this (parent) process: the child's handlers must leave it alone.
+    let parentTemporary: String
     init() throws {
         directory = try TemporaryDirectory()
         temporary = directory.path(".r.nc.partial-test")
+        parentTemporary = directory.path(".parent.nc.partial-test")
         stderrPath = directory.path("stderr.txt")
-        try "unfinished".write(toFile: temporary, atomically: true, encoding: .utf8)
+        for path in [temporary, parentTemporary] { try "unfinished".write(toFile: path, atomically: true, encoding: .utf8) }
     }
 
-    /// Forks; the child unblocks `signal` (test threads may run with it blocked), sends its
-    /// stderr to `stderrPath`, registers `temporary` and runs `body`, which must not
-    /// return. Returns the child's exit status, or nil if a signal killed it.
+    /// Registers `parentTemporary` here and forks; the child unblocks `signal` (test threads
+    /// may run with it blocked), sends its stderr to `stderrPath`, registers `temporary` and
+    /// runs `body`, which must not return. Returns the child's exit status, or nil if a
+    /// signal killed it.
     func exitStatus(unblocking signal: Int32, _ body: () -> Void) -> Int32? {
         let temporaryC = strdup(temporary)!, stderrC = strdup(stderrPath)!
         defer { free(temporaryC); free(stderrC) }
+        let parentSlot = pg_register_temporary(parentTemporary)
+        defer { pg_unregister_temporary(parentSlot) }
         var unblocked = sigset_t()
         sigemptyset(&unblocked)
         sigaddset(&unblocked, signal)
@@ -35,6 +41,7 @@ import Testing
         }
         var raw: Int32 = 0
         #expect(waitpid(child, &raw, 0) == child)
+        #expect(FileManager.default.fileExists(atPath: parentTemporary), "a forked child never deletes its parent's files")
         // The <sys/wait.h> macros, which Swift does not import.
         return raw & 0x7f == 0 ? (raw >> 8) & 0xff : nil
     }

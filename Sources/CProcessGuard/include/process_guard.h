@@ -17,9 +17,10 @@ int pg_register_temporary(const char *path);
 /// Forgets a slot (the file was renamed into place or deleted by its owner).
 void pg_unregister_temporary(int slot);
 
-/// Installs the SIGINT/SIGTERM/SIGHUP handler: it unlinks every registered temporary file
-/// and exits with 128 + the signal (130, 143, 129). A signal that was ignored when the
-/// process started (nohup, background jobs) stays ignored. Idempotent; returns 0 or errno.
+/// Installs the SIGINT/SIGTERM/SIGHUP handler: it unlinks every temporary file this
+/// process registered (not those a parent registered before fork) and exits with 128 + the
+/// signal (130, 143, 129). A signal ignored at the time of the call (nohup, background
+/// jobs) stays ignored. Idempotent; returns 0 or errno.
 int pg_install_termination_handlers(void);
 
 /// While deferred (calls nest), a termination signal is remembered instead of acted on;
