@@ -77,24 +77,25 @@ extension Double: LinearAlgebraScalar {
 ///
 /// This is the one place the count is changed: `with(_:_:)` sets it for the duration of
 /// a body and restores the previous value afterwards, on every path out (errors included).
-/// Scopes nest (an inner scope restores the outer one's count). Two runs in one process
-/// on different threads would still share the pool: BrainAlign runs one scoring run at
-/// a time per process, and the library documents that.
+/// Scopes nest on one thread (an inner scope restores the outer one's count). A scope also
+/// holds a process-wide lock, so two runs started on different threads of one process
+/// (library use, parallel tests) take turns instead of changing each other's count mid-run
+/// or calling multi-threaded OpenBLAS at the same time (which can hang). Code inside a
+/// scope must not wait for another thread that opens a scope of its own.
 public enum BLASThreads {
     /// The current count (read-only: change it with `with`).
     public static var count: Int { Int(openblas_get_num_threads()) }
 
-    private static let lock = NSLock()
+    private static let scope = NSRecursiveLock()
 
     /// Runs `body` with OpenBLAS using `threads` threads (at least 1), then restores the
     /// previous count.
     public static func with<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
-        let previous = lock.withLock { () -> Int32 in
-            let previous = openblas_get_num_threads()
-            openblas_set_num_threads(Int32(max(1, threads)))
-            return previous
-        }
-        defer { lock.withLock { openblas_set_num_threads(previous) } }
+        scope.lock()
+        defer { scope.unlock() }
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(Int32(max(1, threads)))
+        defer { openblas_set_num_threads(previous) }
         return try body()
     }
 }
