@@ -6,7 +6,9 @@ public enum CoordinateCopy {
     /// neuroids never sit in memory at once.
     public static func copy(_ coordinate: NetCDFVariable, from file: NetCDFFile, columns: [Int]?, into writer: NetCDFWriter, dimension: String) throws {
         let source = try file.dataset(coordinate.name)
-        let elementType: HDF5ElementType = coordinate.elementType.isString ? .variableString : coordinate.elementType
+        // A packed or filled coordinate is copied decoded (as xarray shows it), as float64.
+        let decoding = coordinate.elementType.isString ? .identity : try CFDecoding(variable: coordinate, file: file.path)
+        let elementType: HDF5ElementType = coordinate.elementType.isString ? .variableString : (decoding.isIdentity ? coordinate.elementType : .float64)
         let count = columns?.count ?? coordinate.shape[0], slab = 1 << 16
         let target = try writer.createVariable(coordinate.name, dimensions: [dimension], elementType: elementType, isCoordinate: true)
         for start in stride(from: 0, to: count, by: slab) {
@@ -19,7 +21,8 @@ public enum CoordinateCopy {
             case .variableString:
                 try target.writeStrings(pick(try source.readStrings(start: [first], count: [span])), start: [start], count: [width])
             case .float32, .float64:
-                try target.write(pick(try source.read(Double.self, start: [first], count: [span])), start: [start], count: [width])
+                let values: [Double] = try decoding.read(source, start: [first], count: [span])
+                try target.write(pick(values), start: [start], count: [width])
             default:
                 try target.write(pick(try source.read(Int64.self, start: [first], count: [span])), start: [start], count: [width])
             }
