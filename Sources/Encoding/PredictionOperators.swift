@@ -46,6 +46,12 @@ public enum PredictionOperators {
     @_specialize(where S == Double)
     public static func ridge<S: LinearAlgebraScalar>(train: Matrix<S>, evaluate: Matrix<S>, alphas: [Double], preparation: FeaturePreparation,
                                                      form: OperatorFormChoice, allCandidates: Bool) throws -> PredictionOperator<S> {
+        let shape = OperatorShape.choose(form, evaluationRows: evaluate.rows, trainingRows: train.rows, features: train.columns,
+                                         intercept: preparation.center, candidates: alphas.count, allCandidates: allCandidates)
+        // Nothing to predict (a fit on all rows, as the benchmarks' fit task): no decomposition.
+        if shape.form == .stacked && evaluate.rows == 0 {
+            return PredictionOperator(shape: shape, storage: .stacked(Matrix(rows: 0, columns: train.rows)))
+        }
         let (x, e) = prepare(train: train, evaluate: evaluate, preparation)
         let n = x.rows
         let left: Matrix<S>, basis: Matrix<S>, eigenvalues: [S]
@@ -66,8 +72,6 @@ public enum PredictionOperators {
         }
         // Eigenvalues of a Gram matrix are >= 0; tiny negative ones are rounding.
         let weights = alphas.flatMap { alpha in eigenvalues.map { S(1 / (max(Double($0), 0) + alpha)) } }
-        let shape = OperatorShape.choose(form, evaluationRows: e.rows, trainingRows: n, features: x.columns,
-                                         intercept: preparation.center, candidates: alphas.count, allCandidates: allCandidates)
         return assemble(shape, left: left, basis: basis, weights: weights)
     }
 

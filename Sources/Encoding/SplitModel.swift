@@ -31,6 +31,12 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
     /// rows): the training and test rows' features, in the order of `split.train` and
     /// `split.test`.
     public init(trainFeatures train: Matrix<S>, testFeatures test: Matrix<S>, split: Split, regression: Regression) throws {
+        try self.init(trainFeatures: train, testFeatures: test, split: split, regression: regression, threads: 1)
+    }
+
+    /// `threads` > 1 builds the test operator and the inner folds' side by side (the
+    /// caller has made BLAS single-threaded).
+    init(trainFeatures train: Matrix<S>, testFeatures test: Matrix<S>, split: Split, regression: Regression, threads: Int) throws {
         precondition(train.rows == split.train.count && test.rows == split.test.count, "feature rows must match the split")
         self.split = split
         switch regression {
@@ -55,18 +61,19 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
                 ? PredictionOperators.prepare(train: train, evaluate: test, .init(center: false, scale: true))
                 : (train, test)
             let preparation = PredictionOperators.FeaturePreparation(center: config.fitIntercept)
-            testOperator = try PredictionOperators.ridge(train: train, evaluate: test, alphas: config.alphas, preparation: preparation,
+            let inner = config.alphas.count == 1 ? [] : try config.innerCrossValidation.splits(count: split.train.count)
+            // Job 0 is the test rows' operator, job i the inner fold i - 1's.
+            let operators = try parallelMap(count: 1 + inner.count, threads: threads) { job -> PredictionOperator<S> in
+                if job == 0 {
+                    return try PredictionOperators.ridge(train: train, evaluate: test, alphas: config.alphas, preparation: preparation,
                                                          form: config.operatorForm, allCandidates: false)
-            if config.alphas.count == 1 {
-                innerFolds = []
-            } else {
-                innerFolds = try config.innerCrossValidation.splits(count: split.train.count).map { inner in
-                    InnerFold(train: inner.train, validation: inner.test,
-                              predictions: try PredictionOperators.ridge(train: train.rows(inner.train), evaluate: train.rows(inner.test),
-                                                                         alphas: config.alphas, preparation: preparation,
-                                                                         form: config.operatorForm, allCandidates: true))
                 }
+                let fold = inner[job - 1]
+                return try PredictionOperators.ridge(train: train.rows(fold.train), evaluate: train.rows(fold.test), alphas: config.alphas,
+                                                     preparation: preparation, form: config.operatorForm, allCandidates: true)
             }
+            testOperator = operators[0]
+            innerFolds = zip(inner, operators.dropFirst()).map { InnerFold(train: $0.train, validation: $0.test, predictions: $1) }
         }
     }
 
@@ -105,31 +112,43 @@ extension SplitModel {
 }
 
 extension SplitModel {
-    /// Builds the models of several splits, `threads` at a time. The work per split is a
-    /// few mid-sized BLAS calls plus single-threaded Swift loops, so splits in parallel
-    /// (each with single-threaded BLAS) use the cores better than one split at a time.
+    /// Builds the models of several splits with `threads` threads. The work per split is a
+    /// few mid-sized BLAS calls (and LAPACK's eigen-decompositions, which use threads
+    /// poorly) plus single-threaded Swift loops, so operators built side by side (each
+    /// with single-threaded BLAS) use the cores better than one at a time: whole splits
+    /// when there are enough of them, else each split's operators.
     public static func build(features: Matrix<S>, splits: [Split], regression: Regression, threads: Int) throws -> [SplitModel<S>] {
-        guard threads > 1, splits.count > 1 else {
+        guard threads > 1 else {
             return try splits.map { try SplitModel(features: features, split: $0, regression: regression) }
         }
-        return try BLASThreads.with(1) { try buildInParallel(features: features, splits: splits, regression: regression, threads: threads) }
-    }
-
-    private static func buildInParallel(features: Matrix<S>, splits: [Split], regression: Regression, threads: Int) throws -> [SplitModel<S>] {
-        let results = ConcurrentSlots<Result<SplitModel<S>, Error>>(count: splits.count)
-        let queue = DispatchQueue(label: "brainalign.models", attributes: .concurrent)
-        let group = DispatchGroup()
-        let gate = DispatchSemaphore(value: threads)
-        for (index, split) in splits.enumerated() {
-            gate.wait()
-            queue.async(group: group) {
-                defer { gate.signal() }
-                results.set(index, Result { try SplitModel(features: features, split: split, regression: regression) })
+        return try BLASThreads.with(1) {
+            if splits.count >= threads {
+                return try parallelMap(count: splits.count, threads: threads) { try SplitModel(features: features, split: splits[$0], regression: regression) }
+            }
+            return try splits.map {
+                try SplitModel(trainFeatures: features.rows($0.train), testFeatures: features.rows($0.test), split: $0, regression: regression, threads: threads)
             }
         }
-        group.wait()
-        return try results.values.map { try $0!.get() }
     }
+}
+
+/// `body(0) ... body(count - 1)`, `threads` at a time, results in order; the first error
+/// (in index order) is rethrown after all have run.
+func parallelMap<T>(count: Int, threads: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+    guard threads > 1, count > 1 else { return try (0..<count).map(body) }
+    let results = ConcurrentSlots<Result<T, Error>>(count: count)
+    let queue = DispatchQueue(label: "brainalign.models", attributes: .concurrent)
+    let group = DispatchGroup()
+    let gate = DispatchSemaphore(value: threads)
+    for index in 0..<count {
+        gate.wait()
+        queue.async(group: group) {
+            defer { gate.signal() }
+            results.set(index, Result { try body(index) })
+        }
+    }
+    group.wait()
+    return try results.values.map { try $0!.get() }
 }
 
 extension SplitModel {
