@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 tools/make_test_fixtures.py
 python3 tools/make_encoding_fixtures.py
+python3 tools/make_naturalistic_fixtures.py
 
 P=datasets/Pereira2018_sample; B=datasets/Blank2014_sample; F=datasets/Futrell2018_sample
 C=Tests/CommandLineTests/Fixtures; K=Tests/BenchmarksTests/Fixtures

@@ -2,12 +2,15 @@ import LinearAlgebra
 
 /// Every regression BrainAlign fits is linear in the targets: for fixed features, the
 /// predictions on evaluation rows are `Q · Y_train` for a matrix `Q` (evaluation rows x
-/// training rows) that does not depend on the voxels. This file builds those `Q`s, once
-/// per split and layer; the voxels then cost one GEMM per chunk. With an intercept, `Q`
-/// includes the training-mean term, so it applies to raw (uncentred) targets.
+/// training rows) that does not depend on the voxels. This file builds those operators,
+/// once per split and layer; the voxels then cost GEMMs per chunk. With an intercept the
+/// operators include the training-mean term, so they apply to raw (uncentred) targets.
 ///
-/// For several ridge penalties the operators are stacked: rows `a*nEval ..< (a+1)*nEval`
-/// hold the operator for `alphas[a]`, so one GEMM predicts every alpha at once.
+/// Each fit factors as `Q_a = L diag(w_a) Rᵀ` (see `OperatorForm`). The factors come from
+/// one eigen- or singular value decomposition; the operator is then either multiplied out
+/// and stacked over candidates (one GEMM per chunk predicts every alpha; rows
+/// `a*nEval ..< (a+1)*nEval` hold `alphas[a]`'s operator) or kept factored (memory
+/// O((m + n)·k) instead of O(A·m·n)), whichever `OperatorShape.choose` finds cheaper.
 public enum PredictionOperators {
     /// How features are prepared, with statistics from the training rows only.
     public struct FeaturePreparation: Sendable, Equatable {
@@ -23,35 +26,53 @@ public enum PredictionOperators {
         }
     }
 
-    /// Ridge operators for each alpha, stacked. Uses the kernel form (eigen-decomposition
-    /// of the training Gram matrix, n x n) when features outnumber training rows, and the
-    /// primal form (eigen-decomposition of the feature covariance, p x p) otherwise; the
-    /// two are algebraically identical.
+    /// Ridge operators for each alpha, stacked (the `.stacked` form's matrix).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func ridge<S: LinearAlgebraScalar>(train: Matrix<S>, evaluate: Matrix<S>, alphas: [Double],
                                                      preparation: FeaturePreparation) throws -> Matrix<S> {
+        let op = try ridge(train: train, evaluate: evaluate, alphas: alphas, preparation: preparation, form: .stacked, allCandidates: true)
+        guard case .stacked(let q) = op.storage else { preconditionFailure("asked for the stacked form") }
+        return q
+    }
+
+    /// Ridge operators for each alpha in the form `form` asks for (`allCandidates`: the
+    /// operator will predict every alpha, as inner folds do, rather than each voxel's
+    /// chosen one; the cost model weighs the two differently). Uses the kernel form
+    /// (eigen-decomposition of the training Gram matrix, n x n) when features outnumber
+    /// training rows, and the primal form (eigen-decomposition of the feature covariance,
+    /// p x p) otherwise; the two are algebraically identical.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func ridge<S: LinearAlgebraScalar>(train: Matrix<S>, evaluate: Matrix<S>, alphas: [Double], preparation: FeaturePreparation,
+                                                     form: OperatorFormChoice, allCandidates: Bool) throws -> PredictionOperator<S> {
+        let shape = OperatorShape.choose(form, evaluationRows: evaluate.rows, trainingRows: train.rows, features: train.columns,
+                                         intercept: preparation.center, candidates: alphas.count, allCandidates: allCandidates)
+        // Nothing to predict (a fit on all rows, as the benchmarks' fit task): no decomposition.
+        if shape.form == .stacked && evaluate.rows == 0 {
+            return PredictionOperator(shape: shape, storage: .stacked(Matrix(rows: 0, columns: train.rows)))
+        }
         let (x, e) = prepare(train: train, evaluate: evaluate, preparation)
         let n = x.rows
-        var stacked: Matrix<S>
-        let right: Matrix<S>
+        let left: Matrix<S>, basis: Matrix<S>, eigenvalues: [S]
         if x.columns > n {
             // Q_a = (E Xᵀ V) diag(1/(λ+a)) Vᵀ with X Xᵀ = V diag(λ) Vᵀ.
             var gram = Matrix.gram(x, outer: true)
             if preparation.center { shiftConstantDirection(&gram) }
             let (lambda, v) = try gram.symmetricEigen()
-            let a = Matrix.product(Matrix.product(e, x, transposeB: true), v)
-            stacked = scaledStack(a, eigenvalues: lambda, alphas: alphas)
-            right = v
+            left = Matrix.product(Matrix.product(e, x, transposeB: true), v)
+            basis = v
+            eigenvalues = lambda
         } else {
             // Q_a = (E W) diag(1/(μ+a)) (X W)ᵀ with Xᵀ X = W diag(μ) Wᵀ.
             let (mu, w) = try Matrix.gram(x).symmetricEigen()
-            stacked = scaledStack(Matrix.product(e, w), eigenvalues: mu, alphas: alphas)
-            right = Matrix.product(x, w)
+            left = Matrix.product(e, w)
+            basis = Matrix.product(x, w)
+            eigenvalues = mu
         }
-        var q = Matrix.product(stacked, right, transposeB: true)
-        if preparation.center { addMeanTerm(&q, trainingRows: n) }
-        return q
+        // Eigenvalues of a Gram matrix are >= 0; tiny negative ones are rounding.
+        let weights = alphas.flatMap { alpha in eigenvalues.map { S(1 / (max(Double($0), 0) + alpha)) } }
+        return assemble(shape, left: left, basis: basis, weights: weights)
     }
 
     /// The ordinary-least-squares operator: minimum-norm solution when features outnumber
@@ -61,16 +82,38 @@ public enum PredictionOperators {
     /// singular values are rounding noise) and nothing else for data of full rank.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func leastSquares<S: LinearAlgebraScalar>(train: Matrix<S>, evaluate: Matrix<S>,
-                                                            preparation: FeaturePreparation) throws -> Matrix<S> {
+    public static func leastSquares<S: LinearAlgebraScalar>(train: Matrix<S>, evaluate: Matrix<S>, preparation: FeaturePreparation,
+                                                            form: OperatorFormChoice = .automatic) throws -> PredictionOperator<S> {
         let (x, e) = prepare(train: train, evaluate: evaluate, preparation)
         let (u, s, vt) = try x.singularValueDecomposition()
         let cutoff = (s.first ?? 0) * S(max(x.rows, x.columns)) * S.ulpOfOne
-        var c = Matrix.product(e, vt, transposeB: true)  // nEval x k
-        c.scaleColumns(by: s.map { $0 > cutoff ? 1 / $0 : 0 })
-        var q = Matrix.product(c, u, transposeB: true)
-        if preparation.center { addMeanTerm(&q, trainingRows: x.rows) }
-        return q
+        let shape = OperatorShape.choose(form, evaluationRows: e.rows, trainingRows: x.rows, features: x.columns,
+                                         intercept: preparation.center, candidates: 1, allCandidates: false)
+        return assemble(shape, left: Matrix.product(e, vt, transposeB: true), basis: u, weights: s.map { $0 > cutoff ? 1 / $0 : 0 })
+    }
+
+    /// The operator in `shape.form` from its factors: left (m x k), basis (n x k) and the
+    /// weights of each candidate (`weights[a * k + j]`). The mean term is exact in both
+    /// forms: added to every element of Q (stacked), or one more direction of weight 1.
+    static func assemble<S: LinearAlgebraScalar>(_ shape: OperatorShape, left: Matrix<S>, basis: Matrix<S>, weights: [S]) -> PredictionOperator<S> {
+        let k = left.columns, n = basis.rows
+        precondition(k == shape.directions && basis.columns == k && weights.count == shape.candidates * k, "factors do not match their shape")
+        switch shape.form {
+        case .stacked:
+            var q = Matrix.product(scaledStack(left, weights: weights, candidates: shape.candidates), basis, transposeB: true)
+            if shape.intercept { addMeanTerm(&q, trainingRows: n) }
+            return PredictionOperator(shape: shape, storage: .stacked(q))
+        case .factored:
+            guard shape.intercept else { return PredictionOperator(shape: shape, storage: .factored(left: left, basis: basis, weights: weights)) }
+            // The training mean as a direction: L gets a column of ones, R one of 1/n.
+            let m = left.rows, rank = k + 1
+            let withMean = Matrix(rows: m, columns: rank, columnMajor: left.elements + [S](repeating: 1, count: m))
+            let meanBasis = Matrix(rows: n, columns: rank, columnMajor: basis.elements + [S](repeating: 1 / S(n), count: n))
+            var all = [S]()
+            all.reserveCapacity(shape.candidates * rank)
+            for a in 0..<shape.candidates { all += weights[(a * k)..<((a + 1) * k)]; all.append(1) }
+            return PredictionOperator(shape: shape, storage: .factored(left: withMean, basis: meanBasis, weights: all))
+        }
     }
 
     // MARK: Pieces
@@ -88,20 +131,18 @@ public enum PredictionOperators {
         return (x, e)
     }
 
-    /// Stacks `a` once per alpha with column j divided by (eigenvalue_j + alpha).
+    /// Stacks `a` once per candidate with column j multiplied by `weights[c * k + j]`.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func scaledStack<S: LinearAlgebraScalar>(_ a: Matrix<S>, eigenvalues: [S], alphas: [Double]) -> Matrix<S> {
-        let nEval = a.rows, stackedRows = nEval * alphas.count
-        var stacked = Matrix<S>(rows: stackedRows, columns: a.columns)
+    static func scaledStack<S: LinearAlgebraScalar>(_ a: Matrix<S>, weights: [S], candidates: Int) -> Matrix<S> {
+        let nEval = a.rows, k = a.columns, stackedRows = nEval * candidates
+        var stacked = Matrix<S>(rows: stackedRows, columns: k)
         a.elements.withUnsafeBufferPointer { source in
             stacked.elements.withUnsafeMutableBufferPointer { target in
-                for j in 0..<a.columns {
-                    // Eigenvalues of a Gram matrix are >= 0; tiny negative ones are rounding.
-                    let lambda = max(Double(eigenvalues[j]), 0)
-                    for (k, alpha) in alphas.enumerated() {
-                        let weight = S(1 / (lambda + alpha))
-                        let from = j * nEval, to = j * stackedRows + k * nEval
+                for j in 0..<k {
+                    for c in 0..<candidates {
+                        let weight = weights[c * k + j]
+                        let from = j * nEval, to = j * stackedRows + c * nEval
                         for i in 0..<nEval { target[to + i] = source[from + i] * weight }
                     }
                 }

@@ -31,6 +31,9 @@ public enum CrossValidation: Equatable, Sendable {
     case leaveOneOut
     /// Splits given explicitly (e.g. read from a file).
     case explicit([Split])
+    /// The Huth lab's chunked bootstrap (`bootstrap_ridge`): each draw holds out random
+    /// contiguous chunks of rows (`ChunkedBootstrap`).
+    case chunkedBootstrap(ChunkedBootstrap)
 
     public func splits(count n: Int) throws -> [Split] {
         switch self {
@@ -60,6 +63,8 @@ public enum CrossValidation: Equatable, Sendable {
                 let permutation = random.permutation(n)
                 return Split(train: Array(permutation[nTest..<(nTest + nTrain)]), test: Array(permutation[..<nTest]))
             }
+        case .chunkedBootstrap(let bootstrap):
+            return try bootstrap.splits(count: n)
         case .explicit(let splits):
             for (index, split) in splits.enumerated() {
                 if let bad = (split.train + split.test).first(where: { $0 < 0 || $0 >= n }) {

@@ -99,3 +99,14 @@ public enum BLASThreads {
         return try body()
     }
 }
+
+/// What the BLAS library reports about itself (for benchmark reports).
+public enum BLASLibrary {
+    /// The CPU kernels OpenBLAS chose at load time (e.g. "SkylakeX", "Haswell"). A CPU
+    /// newer than the library falls back to generic ones ("Prescott": SSE3, several times
+    /// slower); `OPENBLAS_CORETYPE=SkylakeX` in the environment overrides the choice.
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+}

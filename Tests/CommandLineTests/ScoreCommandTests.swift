@@ -70,6 +70,22 @@ import Testing
         try compare(output, with: try reference("sample_ridge_shared_groupkfold.json"), tolerance: 1e-5)
     }
 
+    /// The chunked bootstrap from the command line: parsed, seeded by --seed, recorded in
+    /// the result's protocol, and deterministic.
+    @Test func bootstrapInnerCrossValidation() throws {
+        var scores: [[Double]] = []
+        for run in 0..<2 {
+            let output = directory.appendingPathComponent("boot\(run).nc").path
+            let result = try score(["--inner-cv", "bootstrap:3:5:4", "--seed", "2", "--precision", "float64"], output: output)
+            #expect(result.status == 0, "\(result.stderr)")
+            let regression = try HDF5File.open(output).root.attribute("regression").stringValue ?? ""
+            #expect(regression.contains("inner chunked bootstrap (3 draws holding out 4 chunks of 5 rows, seed 2)"), "\(regression)")
+            #expect(regression.contains("mean held-out r criterion"))
+            scores.append(try NetCDFFile.open(output).doubles("score"))
+        }
+        #expect(scores[0] == scores[1])
+    }
+
     @Test func splitsFromAFileReproduceARun() throws {
         let first = directory.appendingPathComponent("first.nc").path
         let again = directory.appendingPathComponent("again.nc").path
@@ -155,7 +171,10 @@ import Testing
             (["--threads", "-1"], "--threads must be"),
             (["--threads", "100000"], "--threads must be"),
             (["--cv", "shuffle:3:0.9", "--seed", "-1"], "--seed must be"),
-            (["--seed", "3"], "--seed applies to shuffle splits only"),
+            (["--seed", "3"], "--seed applies to shuffle splits"),
+            (["--inner-cv", "bootstrap:5:40"], "--inner-cv must be"),
+            (["--inner-cv", "bootstrap:0:4:2"], "--inner-cv must be"),
+            (["--inner-cv", "bootstrap:5:40:100"], "bootstrap inner CV holds out 100 chunks of 40 rows"),
             (["--regression", "ols", "--alphas", "1,2"], "--alphas applies to ridge only"),
             (["--cv", "kfold:80"], "a held-out correlation needs at least 2"),
             (["--layers", ""], "--layers is empty"),

@@ -121,8 +121,11 @@ import Testing
         return StreamingScorer(models: models, budget: budget, heldBytes: 0, workers: 2)
     }
 
-    static let paperShape = ModelShape(train: 500, test: 127, inner: [.init(train: 400, validation: 100)], candidates: 10,
-                                       operatorElements: 10 * 127 * 500 + 10 * 100 * 400)
+    static let paperShape = ModelShape(
+        train: 500, test: 127,
+        testOperator: .init(form: .stacked, evaluationRows: 127, trainingRows: 500, directions: 500, intercept: true, candidates: 10),
+        inner: [.init(train: 400, validation: 100,
+                      operator: .init(form: .stacked, evaluationRows: 100, trainingRows: 400, directions: 400, intercept: true, candidates: 10))])
 
     @Test func memoryPlanScalesWithTheBudgetAndRefusesTooLittle() throws {
         func plan(_ budget: Int) throws -> MemoryPlan {
@@ -146,15 +149,41 @@ import Testing
         #expect(plan.plannedBytes <= 256 << 20)
     }
 
+    /// The plan is made from predicted shapes before any operator is built: the forms the
+    /// cost model picks and their sizes must be exactly what the built models hold, for
+    /// features outnumbering rows (stacked), rows outnumbering features (factored), forced
+    /// forms, no intercept, least squares and the chunked bootstrap.
     @Test func modelShapesArePredictedExactly() throws {
-        let (x, _) = Self.data()
-        let config = RidgeConfiguration(alphas: [0.01, 1, 100], innerCrossValidation: .kFold(4))
-        for regression in [Regression.ridge(config), .ordinaryLeastSquares(fitIntercept: true)] {
-            for split in try CrossValidation.kFold(4).splits(count: x.rows) {
-                let model = try SplitModel(features: x, split: split, regression: regression)
-                #expect(try regression.modelShape(split: split) == model.shape)
+        let (wide, _) = Self.data(n: 40, p: 60)
+        let (tall, _) = Self.data(n: 120, p: 6)
+        let alphas = [0.01, 1, 100]
+        let regressions: [Regression] = [
+            .ridge(RidgeConfiguration(alphas: alphas, innerCrossValidation: .kFold(4))),
+            .ridge(RidgeConfiguration(alphas: alphas, innerCrossValidation: .kFold(4), fitIntercept: false)),
+            .ridge(RidgeConfiguration(alphas: alphas, innerCrossValidation: .kFold(4), operatorForm: .factored)),
+            .ridge(RidgeConfiguration(alphas: alphas, innerCrossValidation: .kFold(4), operatorForm: .stacked)),
+            .ridge(RidgeConfiguration(alphas: alphas, innerCrossValidation: .chunkedBootstrap(.init(draws: 3, chunkLength: 4, heldOutChunks: 2)))),
+            .ridge(RidgeConfiguration(alphas: [1])),
+            .ordinaryLeastSquares(fitIntercept: true),
+        ]
+        var forms = Set<OperatorForm>()
+        for x in [wide, tall] {
+            for regression in regressions {
+                for split in try CrossValidation.kFold(4).splits(count: x.rows) {
+                    let model = try SplitModel(features: x, split: split, regression: regression)
+                    let predicted = try regression.modelShape(split: split, features: x.columns)
+                    #expect(predicted == model.shape)
+                    #expect(predicted.operatorElements == model.builtElementCount, "counted elements are the elements held")
+                    forms.formUnion(predicted.operators.map(\.form))
+                }
             }
         }
+        #expect(forms == [.stacked, .factored], "both forms are exercised")
+        // Rows outnumbering features: the cost model factors the inner folds.
+        let tallShape = try regressions[0].modelShape(split: try CrossValidation.kFold(4).splits(count: 120)[0], features: 6)
+        #expect(tallShape.inner.allSatisfy { $0.operator.form == .factored && $0.operator.directions == 6 })
+        let wideShape = try regressions[0].modelShape(split: try CrossValidation.kFold(4).splits(count: 40)[0], features: 60)
+        #expect(wideShape.operators.allSatisfy { $0.form == .stacked })
     }
 
     @Test func byteSizesParse() {

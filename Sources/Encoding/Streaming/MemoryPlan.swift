@@ -1,39 +1,57 @@
 import Foundation
 
 /// The voxel-independent shape of one split's model, which is all the memory plan needs.
-/// `SplitModel.shape(split:regression:)` predicts it before any operator is built, so a
-/// budget too small is refused before the expensive work; `SplitModel.shape` reports it
+/// `Regression.modelShape(split:features:)` predicts it before any operator is built, so
+/// a budget too small is refused before the expensive work; `SplitModel.shape` reports it
 /// after.
 public struct ModelShape: Sendable, Equatable {
     public var train: Int
     public var test: Int
-    /// Inner folds as (training, validation) row counts (empty: no inner CV).
+    /// The test rows' operator (each voxel's chosen alpha).
+    public var testOperator: OperatorShape
+    /// Inner folds (empty: no inner CV), each with its operator (every alpha).
     public var inner: [InnerFold]
-    /// Alphas tried (1 for least squares).
-    public var candidates: Int
-    /// Elements of the stacked prediction operators (test and inner folds).
-    public var operatorElements: Int
 
     public struct InnerFold: Sendable, Equatable {
         public var train: Int
         public var validation: Int
-        public init(train: Int, validation: Int) { self.train = train; self.validation = validation }
+        public var `operator`: OperatorShape
+        public init(train: Int, validation: Int, operator: OperatorShape) {
+            self.train = train
+            self.validation = validation
+            self.operator = `operator`
+        }
     }
 
-    public init(train: Int, test: Int, inner: [InnerFold], candidates: Int, operatorElements: Int) {
+    public init(train: Int, test: Int, testOperator: OperatorShape, inner: [InnerFold]) {
         self.train = train
         self.test = test
+        self.testOperator = testOperator
         self.inner = inner
-        self.candidates = candidates
-        self.operatorElements = operatorElements
+    }
+
+    /// Alphas tried (1 for least squares).
+    public var candidates: Int { testOperator.candidates }
+
+    /// Elements of the prediction operators (test and inner folds), in their forms.
+    public var operatorElements: Int { testOperator.elements + inner.reduce(0) { $0 + $1.operator.elements } }
+
+    /// Every operator, test rows first.
+    public var operators: [OperatorShape] { [testOperator] + inner.map(\.operator) }
+
+    /// Multiply-adds per voxel of the GEMMs that predict (the arithmetic the voxels cost).
+    public var multiplyAddsPerVoxel: Int {
+        testOperator.multiplyAddsForChosenCandidate + inner.reduce(0) { $0 + $1.operator.multiplyAddsForAllCandidates }
     }
 
     /// Bytes of working matrices per voxel column while this split computes a chunk: the
-    /// training targets, the inner gathers and stacked inner predictions, the stacked test
-    /// predictions, the chosen predictions, and the summed errors (Double).
+    /// training targets; per inner fold (the largest) its gathered training and validation
+    /// targets and the operator's working set; the test operator's working set, the
+    /// chosen predictions and the gathered test targets; the losses (Double), the chosen
+    /// indices and the validation statistics.
     func workingBytesPerColumn(scalarSize: Int) -> Int {
-        let innerBytes = inner.map { $0.train + candidates * $0.validation }.max() ?? 0
-        return scalarSize * (train + innerBytes + candidates * test + 2 * test) + 8 * candidates
+        let innerScalars = inner.map { $0.train + $0.validation + $0.operator.workingScalarsForAllCandidates }.max() ?? 0
+        return scalarSize * (train + innerScalars + testOperator.workingScalarsForChosenCandidate + 2 * test) + 8 * (candidates + 3)
     }
 }
 
@@ -64,6 +82,8 @@ public struct MemoryPlan: Sendable, Equatable {
     public var bytesPerReadColumn: Int
     public var bytesPerComputeColumn: Int
     public var workers: Int
+    /// The operators' forms, for the description ("factored operators (k = 1024)").
+    public var operators: String
 
     /// What the process uses before any data: runtime, libraries and BLAS buffers.
     public static let processBaseline = 64 << 20
@@ -75,7 +95,7 @@ public struct MemoryPlan: Sendable, Equatable {
 
     public var description: String {
         let reads = readColumns == computeColumns ? "chunks of \(computeColumns) voxels" : "reads of \(readColumns) voxels computed in slices of \(computeColumns)"
-        return "\(reads) (\(workers) worker\(workers == 1 ? "" : "s"); \(formatBytes(fixedBytes)) of features and operators; plan peak \(formatBytes(plannedBytes)))"
+        return "\(reads) (\(workers) worker\(workers == 1 ? "" : "s"); \(operators); \(formatBytes(fixedBytes)) of features and operators; plan peak \(formatBytes(plannedBytes)))"
     }
 
     public struct TooSmall: Error, CustomStringConvertible {
@@ -102,6 +122,7 @@ public struct MemoryPlan: Sendable, Equatable {
         let workers = max(1, workers)
         let operators = scalarSize * models.reduce(0) { $0 + $1.operatorElements }
         let fixed = heldBytes + operators
+        let forms = models.flatMap(\.operators).formDescription
         let working = models.map { $0.workingBytesPerColumn(scalarSize: scalarSize) }.max() ?? 0
         // The reader holds the block as stored (read as up to 8-byte values) and its
         // converted copy while it cuts slices from it.
@@ -124,7 +145,7 @@ public struct MemoryPlan: Sendable, Equatable {
         if alignment > 1 { width = width / alignment * alignment }
         if width >= alignment && width >= 1 {
             return MemoryPlan(readColumns: width, computeColumns: width, fixedBytes: fixed, bytesPerReadColumn: perRead,
-                              bytesPerComputeColumn: perCompute, workers: workers)
+                              bytesPerComputeColumn: perCompute, workers: workers, operators: forms)
         }
         // Stored chunks wider than a slice: read one chunk, compute it in slices.
         let read = min(alignment, max(source.columns, 1))
@@ -134,7 +155,7 @@ public struct MemoryPlan: Sendable, Equatable {
         let slices = (read + fits - 1) / fits
         let compute = (read + slices - 1) / slices
         return MemoryPlan(readColumns: read, computeColumns: compute, fixedBytes: fixed, bytesPerReadColumn: perRead,
-                          bytesPerComputeColumn: perCompute, workers: workers)
+                          bytesPerComputeColumn: perCompute, workers: workers, operators: forms)
     }
 
     /// Columns per read for a pass that only scans the data (e.g. a NaN check): slabs of

@@ -13,6 +13,14 @@ public protocol FeatureTransform: Sendable {
     func heldBytes(scalarSize: Int) -> Int
     /// The split models of one layer (an index into `layerNames`).
     func models<S: EngineScalar>(layer: Int, splits: [Split], regression: Regression, threads: Int, as: S.Type) throws -> LayerModels<S>
+    /// Features per row the models will be fitted on, when known before any layer is read
+    /// (the memory plan needs it to predict the operators' forms exactly); nil: unknown,
+    /// and the plan uses a bound.
+    var featureCount: Int? { get }
+}
+
+extension FeatureTransform {
+    public var featureCount: Int? { nil }
 }
 
 /// A layer's models, or why it cannot be scored as asked.
@@ -72,6 +80,8 @@ public struct AlignedActivations: FeatureTransform {
     }
 
     public var layerNames: [String] { activations.layerNames }
+
+    public var featureCount: Int? { activations.featureCount }
 
     public func heldBytes(scalarSize: Int) -> Int {
         // The layer as read (every stored row) and the aligned copy.

@@ -107,7 +107,7 @@ extension Regression {
         switch self {
         case .ordinaryLeastSquares(let intercept): "ordinary least squares (\(intercept ? "with" : "without") intercept)"
         case .ridge(let c):
-            "ridge, alphas \(c.alphas.map { String(format: "%g", $0) }.joined(separator: ", ")), \(c.alphaPerTarget ? "one alpha per voxel" : "one shared alpha"), inner \(c.innerCrossValidation.innerDescription)\(c.fitIntercept ? ", intercept" : "")\(c.standardizeFeatures ? ", z-scored features" : "")\(c.innerCriterion == .oneMinusR2 ? ", 1 - R² criterion" : "")"
+            "ridge, alphas \(c.alphas.map { String(format: "%g", $0) }.joined(separator: ", ")), \(c.alphaPerTarget ? "one alpha per voxel" : "one shared alpha"), inner \(c.innerCrossValidation.innerDescription)\(c.fitIntercept ? ", intercept" : "")\(c.standardizeFeatures ? ", z-scored features" : "")\(c.innerCriterion.criterionDescription)"
         }
     }
 
@@ -123,7 +123,19 @@ extension CrossValidation {
         switch self {
         case .kFold(let k): "\(k)-fold"
         case .leaveOneOut: "leave-one-out"
+        case .chunkedBootstrap(let bootstrap): bootstrap.description
         default: "\(self)"
+        }
+    }
+}
+
+extension RidgeConfiguration.InnerCriterion {
+    /// What the regression description adds for this criterion (nothing for the default).
+    var criterionDescription: String {
+        switch self {
+        case .squaredError: ""
+        case .oneMinusR2: ", 1 - R² criterion"
+        case .correlation: ", mean held-out r criterion"
         }
     }
 }

@@ -22,8 +22,14 @@ struct Bench: ParsableCommand {
               nested  outer K-fold x (inner CV + held-out r), targets streamed from the file
               read    aligned column-slab reads of the targets (GB/s)
 
-            Example (the reference task):
+            Each run also reports the arithmetic its voxel GEMMs need (the multiply-adds the \
+            models' operators cost per voxel, x 2 flops, x voxels) and that arithmetic's time at \
+            this machine's GEMM rate, measured in the same process (the floor).
+
+            Examples (the reference task; the naturalistic task T3):
               brainalign bench --task fit --rows 627 --features 4096 --voxels 20000
+              brainalign bench --task fit --rows 6000 --features 1024 --voxels 10000
+              brainalign bench --task fit --rows 6000 --features 1024 --voxels 10000 --inner-cv bootstrap:50:40:30
             """
     )
 
@@ -35,6 +41,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Voxels (targets).") var voxels: Int = 20000
     @Option(help: ArgumentHelp("Ridge penalties: LOW:HIGH:COUNT logspaced or a comma list (as score --alphas).", valueName: "spec"), transform: AlphaSpec.parse) var alphas = AlphaSpec.defaultSpec
     @Option(help: "Inner CV folds.") var innerFolds: Int = 5
+    @Option(help: ArgumentHelp("Inner cross-validation instead of --inner-folds: a fold count, loo, or bootstrap:NBOOTS:CHUNKLEN:NCHUNKS (as score --inner-cv).", valueName: "k|loo|bootstrap:N:L:C"), transform: InnerCVSpec.parse)
+    var innerCv: InnerCVSpec?
+    @Option(help: ArgumentHelp("Seed of the bootstrap inner CV's draws (default 1).", valueName: "n"), transform: Seed.parse) var seed: Seed?
     @Option(help: "Outer CV folds (nested task).") var outerFolds: Int = 5
     @Option(help: "Stored chunk width (voxels per HDF5 chunk) of a generated neural file.") var chunkColumns: Int = 256
     @OptionGroup var compute: ComputeOptions
@@ -74,10 +83,12 @@ struct Bench: ParsableCommand {
         let x = Matrix<S>(rows: rows, columns: features,
                           rowMajor: try HDF5File.open(activationsPath).root.openDataset("activations").read(S.self, start: [0, 0, 0], count: [1, rows, features]))
         let budget = compute.memory.bytes
-        let config = RidgeConfiguration(alphas: alphas.values, alphaPerTarget: true, innerCrossValidation: .kFold(innerFolds))
+        let config = RidgeConfiguration(alphas: alphas.values, alphaPerTarget: true,
+                                        innerCrossValidation: innerCv?.seeded(seed?.value ?? 1) ?? .kFold(innerFolds))
         var measurement = BenchMeasurement(task: task.rawValue, rows: rows, features: features, voxels: voxels, precision: precision,
                                            threads: threads, memory: compute.memory.description)
         let featureBytes = MemoryLayout<S>.size * x.elements.count
+        var measured: [SplitModel<S>] = []
         let start = Date()
         try BLASThreads.with(threads) {
         switch task {
@@ -103,10 +114,16 @@ struct Bench: ParsableCommand {
             measurement.note = String(format: "%.2f GB/s read + convert to %@ + transpose; %.2f GB/s the HDF5 read alone (float64 on disk, %d-column slabs)",
                                       Double(bytes) / measurement.seconds / 1e9, precision, Double(bytes) / raw / 1e9, width)
         case .fit:
-            // Targets in memory, as himalaya has them; then the inner CV over all rows.
-            let y = try source.read(columns: 0..<voxels, as: S.self)
+            // Targets in memory, as himalaya has them (read slab by slab, so the file's
+            // float64 copy of them all is never held); then the inner CV over all rows.
+            var y = Matrix<S>(rows: rows, columns: voxels)
+            let slab = max(source.columnAlignment, 2048 / max(source.columnAlignment, 1) * source.columnAlignment)
+            for c0 in stride(from: 0, to: voxels, by: slab) {
+                let part = try source.read(columns: c0..<min(c0 + slab, voxels), as: S.self)
+                y.elements.replaceSubrange((c0 * rows)..<(c0 * rows + part.elements.count), with: part.elements)
+            }
             let loaded = Date()
-            let model = try SplitModel(features: x, split: Split(train: Array(0..<rows), test: []), regression: .ridge(config))
+            let model = try SplitModel.build(features: x, splits: [Split(train: Array(0..<rows), test: [])], regression: .ridge(config), threads: threads)[0]
             let built = Date()
             // The targets sit in memory too (as himalaya has them): the plan counts them.
             let scorer = StreamingScorer(models: [model], budget: budget, heldBytes: featureBytes + y.elements.count * MemoryLayout<S>.size, workers: threads)
@@ -114,6 +131,7 @@ struct Bench: ParsableCommand {
             measurement.seconds = Date().timeIntervalSince(loaded)
             measurement.note = String(format: "operators %.2f s, voxels %.2f s (load %.2f s not counted); %@",
                                       built.timeIntervalSince(loaded), Date().timeIntervalSince(built), loaded.timeIntervalSince(start), plan.description)
+            measured = [model]
         case .nested:
             let splits = try CrossValidation.kFold(outerFolds).splits(count: rows)
             let models = try SplitModel.build(features: x, splits: splits, regression: .ridge(config), threads: threads)
@@ -127,9 +145,12 @@ struct Bench: ParsableCommand {
             let score = nanMean(medians.map(nanMedian))
             measurement.note = String(format: "operators %.2f s, streaming %.2f s, score %.4f; %@",
                                       built.timeIntervalSince(start), Date().timeIntervalSince(built), score, plan.description)
+            measured = models
         }
         }
         measurement.peakRSS = peakResidentBytes()
+        // After the peak is read: the rate measurement's matrices are not the task's.
+        if !measured.isEmpty { measurement.arithmetic(models: measured, voxels: voxels, threads: threads, as: S.self) }
         return measurement
     }
 
@@ -140,6 +161,31 @@ struct BenchMeasurement {
     var seconds = 0.0
     var peakRSS = 0
     var note = ""
+    /// Flops of the voxel GEMMs, and their time at the measured GEMM rate.
+    var gemmFlops = 0.0
+    var floorSeconds = 0.0
+    var blasCore = BLASLibrary.coreName
+
+    /// Counts the models' voxel arithmetic (2 flops per multiply-add) and times it at the
+    /// GEMM rate this process gets with `threads` threads: the best of a few square GEMMs
+    /// (2048: as large as the operators' largest).
+    mutating func arithmetic<S: LinearAlgebraScalar>(models: [SplitModel<S>], voxels: Int, threads: Int, as: S.Type) {
+        gemmFlops = 2 * Double(models.reduce(0) { $0 + $1.shape.multiplyAddsPerVoxel }) * Double(voxels)
+        let size = 2048
+        let a = Matrix<S>(rows: size, columns: size, repeating: 1), b = a
+        var c = Matrix<S>(rows: size, columns: size)
+        var best = Double.infinity
+        BLASThreads.with(threads) {
+            for _ in 0..<8 {
+                let start = Date()
+                Matrix.multiply(a, b, into: &c)
+                best = min(best, Date().timeIntervalSince(start))
+            }
+        }
+        let rate = 2 * pow(Double(size), 3) / best
+        floorSeconds = gemmFlops / rate
+        note += String(format: "; voxel GEMMs %.3g flops, floor %.2f s at %.0f GFLOP/s (%@ kernels)", gemmFlops, floorSeconds, rate / 1e9, blasCore)
+    }
 
     var text: String {
         String(format: "%@ %dx%dx%d %@ threads=%d memory=%@: %.2f s, %.0f voxels/s, peak RSS %@\n  %@",
@@ -150,7 +196,8 @@ struct BenchMeasurement {
         .object([("tool", .string("brainalign")), ("task", .string(task)), ("rows", .integer(Int64(rows))),
                  ("features", .integer(Int64(features))), ("voxels", .integer(Int64(voxels))), ("precision", .string(precision)),
                  ("threads", .integer(Int64(threads))), ("memory", .string(memory)), ("seconds", .number(seconds)),
-                 ("voxels_per_second", .number(Double(voxels) / seconds)), ("peak_rss_bytes", .integer(Int64(peakRSS))), ("note", .string(note))])
+                 ("voxels_per_second", .number(Double(voxels) / seconds)), ("peak_rss_bytes", .integer(Int64(peakRSS))),
+                 ("gemm_flops", .number(gemmFlops)), ("floor_seconds", .number(floorSeconds)), ("blas_core", .string(blasCore)), ("note", .string(note))])
     }
 }
 

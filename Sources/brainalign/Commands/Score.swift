@@ -60,13 +60,13 @@ struct Score: ParsableCommand {
     @Flag(help: "Choose one ridge penalty per split for all neuroids (default: one per neuroid).")
     var sharedAlpha = false
 
-    @Option(help: ArgumentHelp("Inner cross-validation that picks the penalty: a fold count (default 5), or loo.", valueName: "k|loo"), transform: InnerCVSpec.parse)
+    @Option(help: ArgumentHelp("Inner cross-validation that picks the penalty: a fold count (default 5; lowest squared error), loo, or bootstrap:NBOOTS:CHUNKLEN:NCHUNKS, the Huth lab's chunked bootstrap for naturalistic data (LeBel et al. 2023 use bootstrap:50:40:125): NBOOTS draws each hold out NCHUNKS random contiguous chunks of CHUNKLEN training rows; the alpha with the highest held-out r averaged over draws wins (draws seeded by --seed).", valueName: "k|loo|bootstrap:N:L:C"), transform: InnerCVSpec.parse)
     var innerCv: InnerCVSpec?
 
     @Option(help: ArgumentHelp("Outer splits: kfold:K (default kfold:5), group:COORD:K (GroupKFold over a presentation coordinate), shuffle:N:TRAIN_FRACTION, or file:PATH (a test_mask (split, presentation) + stimulus_id file, e.g. an earlier result).", valueName: "spec"), transform: OuterCVSpec.parse)
     var cv: OuterCVSpec?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Seed for shuffle splits (numpy RandomState, as sklearn's random_state; 0-4294967295; default 1).", valueName: "n"), transform: Seed.parse)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed for shuffle splits and bootstrap inner CV (numpy RandomState, as sklearn's random_state; 0-4294967295; default 1).", valueName: "n"), transform: Seed.parse)
     var seed: Seed?
 
     @Flag(help: "Fit without an intercept (default: with, as sklearn).")
@@ -130,9 +130,9 @@ struct Score: ParsableCommand {
         if regression == .ols, let flag = ridgeOnly.first {
             throw ValidationError("\(flag) applies to ridge only, not --regression ols")
         }
-        if seed != nil {
+        if seed != nil, innerCv?.isBootstrap != true {
             guard case .shuffleSplit? = cv?.value else {
-                throw ValidationError("--seed applies to shuffle splits only (--cv shuffle:N:TRAIN_FRACTION)")
+                throw ValidationError("--seed applies to shuffle splits (--cv shuffle:N:TRAIN_FRACTION) and bootstrap inner CV (--inner-cv bootstrap:N:L:C) only")
             }
         }
     }
@@ -142,7 +142,7 @@ struct Score: ParsableCommand {
         let fit: Regression = regression == .ols
             ? .ordinaryLeastSquares(fitIntercept: !noIntercept)
             : .ridge(RidgeConfiguration(alphas: (alphas ?? .defaultSpec).values, alphaPerTarget: !sharedAlpha,
-                                        innerCrossValidation: innerCv?.value ?? .kFold(5), fitIntercept: !noIntercept,
+                                        innerCrossValidation: innerCv?.seeded(seed?.value ?? 1) ?? .kFold(5), fitIntercept: !noIntercept,
                                         standardizeFeatures: standardizeFeatures, standardizeTargets: standardizeTargets))
         var outer = cv?.value ?? .kFold(5)
         if case .shuffleSplit(let n, let size, _) = outer { outer = .shuffleSplit(splits: n, trainSize: size, seed: seed?.value ?? 1) }

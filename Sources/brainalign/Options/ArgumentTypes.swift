@@ -96,14 +96,35 @@ struct AlphaSpec: ArgumentValue {
     var defaultValueDescription: String { "1e-3:1e5:10" }
 }
 
-/// The inner cross-validation that picks penalties: a fold count, or loo.
+/// The inner cross-validation that picks penalties: a fold count, loo, or the Huth lab's
+/// chunked bootstrap bootstrap:NBOOTS:CHUNKLEN:NCHUNKS (seeded by the command's --seed).
 struct InnerCVSpec: ArgumentValue {
     var value: CrossValidation
     init(_ value: CrossValidation) { self.value = value }
+    static let message = "--inner-cv must be a fold count >= 2, loo, or bootstrap:NBOOTS:CHUNKLEN:NCHUNKS with whole numbers >= 1 (e.g. bootstrap:50:40:125)"
     static func parse(_ text: String) throws -> InnerCVSpec {
         if text == "loo" { return InnerCVSpec(.leaveOneOut) }
-        guard let k = Int(text), k >= 2 else { throw ValidationError("--inner-cv must be a fold count >= 2 or loo") }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.first == "bootstrap" {
+            let numbers = parts.dropFirst().map { Int($0) }
+            guard numbers.count == 3, let draws = numbers[0], let length = numbers[1], let chunks = numbers[2],
+                  draws >= 1, length >= 1, chunks >= 1 else { throw ValidationError(message) }
+            return InnerCVSpec(.chunkedBootstrap(ChunkedBootstrap(draws: draws, chunkLength: length, heldOutChunks: chunks)))
+        }
+        guard let k = Int(text), k >= 2 else { throw ValidationError(message) }
         return InnerCVSpec(.kFold(k))
+    }
+
+    /// The same with the bootstrap's generator seeded by `seed`.
+    func seeded(_ seed: UInt32) -> CrossValidation {
+        guard case .chunkedBootstrap(var bootstrap) = value else { return value }
+        bootstrap.seed = seed
+        return .chunkedBootstrap(bootstrap)
+    }
+
+    var isBootstrap: Bool {
+        if case .chunkedBootstrap = value { return true }
+        return false
     }
 }
 
