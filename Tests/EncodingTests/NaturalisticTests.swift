@@ -82,7 +82,9 @@ import Testing
                     for (stacked, factored) in zip(try run(.stacked), try run(.factored)) {
                         #expect(stacked.chosen == factored.chosen, "\(cv), intercept \(intercept), p = \(x.columns)")
                         let scale = stacked.predictions.elements.map(abs).max()!
-                        #expect(maxAbsDifference(stacked.predictions.elements, factored.predictions.elements) <= 1e-12 * max(scale, 1))
+                        // The two forms sum in different orders; with the smallest alphas the
+                        // problem's conditioning amplifies that to ~1e-11 here.
+                        #expect(maxAbsDifference(stacked.predictions.elements, factored.predictions.elements) <= 1e-9 * max(scale, 1))
                     }
                 }
             }
