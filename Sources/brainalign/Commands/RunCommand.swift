@@ -62,9 +62,10 @@ struct RunCommand: ParsableCommand {
         // The study over the summary; failed steps are missing cells, named in its notes.
         var studyText: String? = nil, studyJSON: JSONValue = .null, studyError: String? = nil
         do {
-            let analysis = try StudyAnalysis(table: StudyTable(path: outcome.summaryCSV, allowMissing: true))
-            studyText = StudyCommand.text(analysis, figures: [])
-            studyJSON = StudyCommand.json(analysis, figures: [])
+            let table = try StudyTable(path: outcome.summaryCSV, allowMissing: true)
+            let analysis = try StudyAnalysis(table: table)
+            studyText = StudyCommand.modelsText(table) + "\n\n" + StudyCommand.text(analysis, figures: [])
+            studyJSON = StudyCommand.json(analysis, table: table, figures: [])
         } catch {
             studyError = "\(error)"
         }
