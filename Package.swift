@@ -36,7 +36,9 @@ let package = Package(
         .target(name: "Encoding", dependencies: ["LinearAlgebra", "HDF5"]),
         .target(name: "Scoring", dependencies: ["Encoding", "HDF5", "LinearAlgebra"]),
         .target(name: "Benchmarks", dependencies: ["Scoring", "Encoding", "HDF5", "LinearAlgebra"]),
-        .target(name: "Study", dependencies: ["Scoring", "HDF5"]),
+        .target(name: "Study", dependencies: ["Scoring", "HDF5", "Encoding"]),
+        // `brainalign run`: a plan of models x benchmarks, extraction to summary.
+        .target(name: "Run", dependencies: ["Study", "Benchmarks", "Scoring", "Encoding", "HDF5"]),
 
         // The command line.
         .executableTarget(
@@ -47,6 +49,7 @@ let package = Package(
                 "Encoding",
                 "Benchmarks",
                 "Study",
+                "Run",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

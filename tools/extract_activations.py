@@ -58,6 +58,16 @@ class UsageError(ExtractionError):
     """A problem with the command line itself (exit code 2, as argparse's own errors)."""
 
 
+class LoadError(ExtractionError):
+    """The model could not be loaded or placed on the device (not found offline, no CUDA):
+    every extraction of that model fails with this one message."""
+
+
+def one_line(error):
+    """An exception's message on one line (transformers' messages span several)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 # MARK: stimuli
 
 def stimuli(benchmark, neural_path, window):
@@ -99,17 +109,23 @@ def stimuli(benchmark, neural_path, window):
 
 # MARK: models
 
-def load(model_name, device, dtype, model=None, tokenizer=None):
+def load(model_name, device, dtype, model=None, tokenizer=None, revision=None):
     import torch
     import transformers
     torch_dtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
-    if tokenizer is None:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(model_name)
-    if model is None:
-        config = transformers.AutoConfig.from_pretrained(model_name)
-        cls = transformers.AutoModelForSeq2SeqLM if config.is_encoder_decoder else transformers.AutoModelForCausalLM
-        model = cls.from_pretrained(model_name, torch_dtype=torch_dtype)
-    model = model.to(device).eval()
+    try:
+        if tokenizer is None:
+            tokenizer = transformers.AutoTokenizer.from_pretrained(model_name, revision=revision)
+        if model is None:
+            config = transformers.AutoConfig.from_pretrained(model_name, revision=revision)
+            cls = transformers.AutoModelForSeq2SeqLM if config.is_encoder_decoder else transformers.AutoModelForCausalLM
+            model = cls.from_pretrained(model_name, torch_dtype=torch_dtype, revision=revision)
+    except Exception as error:  # not found, offline, unreadable weights: one line, not a traceback
+        raise LoadError(f"cannot load model '{model_name}'{f' at revision {revision}' if revision else ''}: {one_line(error)}")
+    try:
+        model = model.to(device).eval()
+    except Exception as error:  # e.g. --device cuda on a machine without CUDA
+        raise LoadError(f"cannot move model '{model_name}' to device '{device}': {one_line(error)}")
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
@@ -337,6 +353,7 @@ def write_surprisal(path, ids, values, attributes):
 
 
 def extract(args, model=None, tokenizer=None, progress=print):
+    """Runs one extraction; returns the (loaded) model and tokenizer for the next one."""
     import transformers
     ids, texts, target = stimuli(args.benchmark, args.neural, args.window)
     requested = {"model": args.model, "benchmark_readout": args.benchmark, "dtype": args.dtype, "stimuli_sha1": fingerprint(ids, texts)}
@@ -345,7 +362,7 @@ def extract(args, model=None, tokenizer=None, progress=print):
         check_existing(args.output, requested, args.neural)
     elif os.path.exists(args.output):
         stored_attributes(args.output)  # --overwrite replaces only this tool's outputs
-    model, tokenizer = load(args.model, args.device, args.dtype, model, tokenizer)
+    model, tokenizer = load(args.model, args.device, args.dtype, model, tokenizer, getattr(args, "revision", None))
     limit = args.max_length or max_length(model, tokenizer)
     requested.update(model_revision=revision(model), max_length=limit)
     if target == "surprisal":
@@ -357,10 +374,10 @@ def extract(args, model=None, tokenizer=None, progress=print):
     if target == "surprisal":
         if resume:  # written whole or not at all, so an output made the same way is complete
             progress(f"{args.output} already holds this surprisal: skipped")
-            return
+            return model, tokenizer
         write_surprisal(args.output, ids, surprisal(model, tokenizer, texts, args.device, limit, requested["stride"]), attributes)
         progress(f"wrote {args.output}: surprisal of {len(ids)} words")
-        return
+        return model, tokenizer
     names = layer_names(model)
     wanted = list(range(len(names)))
     if args.layers:
@@ -387,6 +404,7 @@ def extract(args, model=None, tokenizer=None, progress=print):
         progress(f"wrote {args.output}: {len(wanted)} layers x {len(ids)} rows x {first.shape[2]} features")
     else:
         progress(f"nothing to do: {args.output} already holds every requested layer")
+    return model, tokenizer
 
 
 def fill(f, slots, wanted, names, ids, texts, target, model, tokenizer, args, limit, progress):
@@ -416,9 +434,13 @@ def fill(f, slots, wanted, names, ids, texts, target, model, tokenizer, args, li
 def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="Hugging Face model name or local directory")
-    parser.add_argument("--benchmark", required=True, choices=["pereira", "blank", "wehbe", "futrell"])
-    parser.add_argument("--neural", required=True, help="the dataset file whose stimuli to read")
-    parser.add_argument("--output", required=True)
+    parser.add_argument("--revision", help="Hub revision (branch, tag or commit) to load (default: the newest)")
+    parser.add_argument("--benchmark", choices=READOUTS, help="the readout (required unless --jobs)")
+    parser.add_argument("--neural", help="the dataset file whose stimuli to read (required unless --jobs)")
+    parser.add_argument("--output", help="the file to write (required unless --jobs)")
+    parser.add_argument("--jobs", help="a JSON list of extractions of this model, each {\"benchmark\", \"neural\", \"output\"[, \"overwrite\"]}: "
+                                       "the model is loaded once; one JSON line per job on stdout ({\"job\", \"status\": done|failed, \"message\"}); "
+                                       "exit code 1 if any failed")
     parser.add_argument("--layers", help="comma-separated layer names (default: all)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"])
@@ -428,11 +450,60 @@ def parse(argv=None):
     parser.add_argument("--stride", type=int, help="futrell: tokens scored per window (default: half the context)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing output (of this tool) instead of adding to it; atomic: the old file stays until the new one is complete")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.jobs:
+        missing = [f"--{name}" for name in ("benchmark", "neural", "output") if getattr(args, name) is None]
+        if missing:
+            parser.error(f"the following arguments are required: {', '.join(missing)} (or --jobs)")
+    return args
+
+
+READOUTS = ["pereira", "blank", "wehbe", "futrell"]
+
+
+def run_jobs(args):
+    """Several extractions of one model in one process (the model is loaded once), as
+    `brainalign run` drives them. A model that cannot be loaded fails every job with the
+    same one-line message; any other failure fails its own job only."""
+    try:
+        with open(args.jobs) as f:
+            jobs = json.load(f)
+    except (OSError, ValueError) as error:
+        print(f"error: {args.jobs}: cannot read the jobs file: {one_line(error)}", file=sys.stderr)
+        return 2
+    model = tokenizer = None
+    load_error = None
+    failed = 0
+    for index, job in enumerate(jobs):
+        try:
+            if load_error is not None:
+                raise load_error
+            if job.get("benchmark") not in READOUTS:
+                raise UsageError(f"job {index}: unknown readout '{job.get('benchmark')}' ({', '.join(READOUTS)})")
+            job_args = argparse.Namespace(**dict(vars(args), benchmark=job["benchmark"], neural=job["neural"], output=job["output"],
+                                                 overwrite=bool(job.get("overwrite", False)), jobs=None))
+            check_output_location(job_args.output, job_args.neural, job_args.overwrite)
+            prefix = f"[{job['benchmark']}] "
+            model, tokenizer = extract(job_args, model, tokenizer, progress=lambda message: print(prefix + message, file=sys.stderr, flush=True))
+            report = {"job": index, "status": "done", "output": job["output"]}
+        except LoadError as error:
+            load_error = error
+            report = {"job": index, "status": "failed", "message": str(error)}
+        except ExtractionError as error:
+            report = {"job": index, "status": "failed", "message": str(error)}
+        except OSError as error:
+            report = {"job": index, "status": "failed", "message": f"{error.filename or job.get('output')}: {error.strerror or one_line(error)}"}
+        if report["status"] == "failed":
+            failed += 1
+            print(f"error: {report['message']}", file=sys.stderr, flush=True)
+        print(json.dumps(report), flush=True)
+    return 1 if failed else 0
 
 
 def main(argv=None):
     args = parse(argv)
+    if args.jobs:
+        return run_jobs(args)
     try:
         check_output_location(args.output, args.neural, args.overwrite)
         extract(args, progress=lambda message: print(message, file=sys.stderr))

@@ -9,7 +9,9 @@ parameters over all models, and Benjamini-Hochberg adjustments
 (scipy.stats.false_discovery_control). Also small cases for each statistic's code paths, and
 small study tables with the cases a percent change cannot stand behind (base scores <= 0,
 missing cells), each with its CSV text and the expected differences, percent changes, means
-with their pair counts, and Wilcoxon tests.
+with their pair counts, and Wilcoxon tests. And the bootstrap intervals of the mean changes:
+numpy's RandomState(seed).randint(0, n, size=(resamples, n)) resamples of the pairs, the mean
+of each, np.percentile 2.5 and 97.5.
 """
 import csv
 import json
@@ -69,7 +71,13 @@ def main():
            "mean_changes": {k: float(np.mean(v)) for k, v in changes.items()},
            "differences": differences, "mean_differences": {k: float(np.mean(v)) for k, v in differences.items()},
            "tables": {"non_positive_base": table_case(NON_POSITIVE_BASE), "missing_cells": table_case(MISSING_CELLS)},
-           "wilcoxon": {"statistic": float(w.statistic), "p": float(w.pvalue)}, "associations": associations, "cases": cases}
+           "wilcoxon": {"statistic": float(w.statistic), "p": float(w.pvalue)}, "associations": associations, "cases": cases,
+           "bootstrap": {"resamples": 10000, "seed": 0,
+                         "percent": {k: bootstrap_interval(v, 10000, 0) for k, v in changes.items()},
+                         "difference": {k: bootstrap_interval(v, 10000, 0) for k, v in differences.items()},
+                         "cases": [{"values": v, "resamples": b, "seed": seed, "interval": bootstrap_interval(v, b, seed)}
+                                   for v, b, seed in [([0.5, -1.25, 3.0], 50, 7), (rng.randn(40).tolist(), 777, 4294967295),
+                                                      ([1.0, 1.0], 10, 0)]]}}
     path = os.path.join(ROOT, "Tests", "StudyTests", "Fixtures", "study.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
@@ -135,6 +143,15 @@ def table_case(pairs):
                       "mean_percent": float(np.mean(percent[positive])) if positive.any() else None, "percent_pairs": int(positive.sum()),
                       "wilcoxon": test, "wilcoxon_non_zero": int(differ.sum())}
     return {"csv": "\n".join(lines) + "\n", "pairs": [f"{p[0]}-it" for p in pairs], "columns": columns}
+
+
+def bootstrap_interval(values, resamples, seed):
+    """95% percentile interval of the mean over resamples of `values` with replacement."""
+    values = np.asarray(values, dtype=float)
+    rng = np.random.RandomState(seed)
+    index = rng.randint(0, len(values), size=(resamples, len(values)))
+    means = values[index].mean(axis=1)
+    return [float(v) for v in np.percentile(means, [2.5, 97.5])]
 
 
 def result(r):

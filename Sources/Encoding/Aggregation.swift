@@ -22,6 +22,16 @@ public func nanMedianAbsoluteDeviation(_ values: [Double]) -> Double {
     return nanMedian(values.map { abs($0 - median) })
 }
 
+/// The q-th percentile (0...100) of the non-NaN values, numpy.nanpercentile's default
+/// (linear interpolation between the two nearest ranks). NaN when there are none.
+public func nanPercentile(_ values: [Double], _ q: Double) -> Double {
+    let sorted = values.filter { !$0.isNaN }.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    let position = q / 100 * Double(sorted.count - 1)
+    let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
+    return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
+}
+
 /// How per-voxel r values become one number per split, and splits one score.
 public enum Aggregate: String, Sendable, CaseIterable {
     case median, mean

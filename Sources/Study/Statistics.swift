@@ -1,3 +1,4 @@
+import Encoding
 import Foundation
 
 /// The statistics the study needs, each checked against scipy in Tests/StudyTests.
@@ -122,6 +123,24 @@ public enum Statistics {
             adjusted[index] = min(running, 1)
         }
         return adjusted
+    }
+
+    /// A percentile bootstrap interval of the mean: `resamples` resamples of the values with
+    /// replacement, each drawn as numpy's `RandomState(seed).randint(0, n, size=(resamples, n))`
+    /// row by row (legacy masked rejection, `LegacyRandomState.interval`), the mean of each,
+    /// and the (100 - level) / 2 and (100 + level) / 2 percentiles of those means (numpy's
+    /// linear interpolation). nil with fewer than 2 values: nothing to resample.
+    public static func bootstrapMeanInterval(_ values: [Double], resamples: Int, seed: UInt32, level: Double = 95) -> (low: Double, high: Double)? {
+        guard values.count >= 2, resamples >= 1 else { return nil }
+        var random = LegacyRandomState(seed: seed)
+        let n = values.count, top = UInt64(n - 1)
+        var means = [Double](repeating: 0, count: resamples)
+        for b in 0..<resamples {
+            var sum = 0.0
+            for _ in 0..<n { sum += values[Int(random.interval(top))] }
+            means[b] = sum / Double(n)
+        }
+        return (nanPercentile(means, (100 - level) / 2), nanPercentile(means, (100 + level) / 2))
     }
 
     /// Least-squares line y = slope x + intercept.

@@ -26,6 +26,21 @@ public struct StudyAnalysis: Sendable {
         public var percentPairs: Int
         public var difference: Double
         public var differencePairs: Int
+        /// 95% percentile bootstrap intervals over pairs (nil below 2 pairs).
+        public var percentInterval: (low: Double, high: Double)?
+        public var differenceInterval: (low: Double, high: Double)?
+    }
+
+    /// How the mean changes' intervals are drawn: each interval resamples its pairs
+    /// `resamples` times from a fresh `RandomState(seed)`, so an interval does not depend
+    /// on which other columns the table has.
+    public struct Bootstrap: Sendable {
+        public var resamples: Int
+        public var seed: UInt32
+        public init(resamples: Int = 10_000, seed: UInt32 = 0) {
+            self.resamples = resamples
+            self.seed = seed
+        }
     }
 
     /// The Wilcoxon signed-rank test of tuned against base scores.
@@ -69,8 +84,10 @@ public struct StudyAnalysis: Sendable {
     public var wilcoxon: SignedRankTest
     public var wilcoxonPerBenchmark: [String: SignedRankTest]
     public var associations: [Association]
+    public var bootstrap: Bootstrap
 
-    public init(table: StudyTable) throws {
+    public init(table: StudyTable, bootstrap: Bootstrap = Bootstrap()) throws {
+        self.bootstrap = bootstrap
         benchmarks = table.benchmarks
         let byName = Dictionary(table.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         guard byName.count == table.models.count else { throw StudyError("\(table.path): a model name appears twice") }
@@ -85,9 +102,9 @@ public struct StudyAnalysis: Sendable {
         }
         self.pairs = pairs
         means = Dictionary(uniqueKeysWithValues: table.benchmarks.map { benchmark in
-            (benchmark, Self.mean(pairs.compactMap { $0.changes[benchmark] }, pairs.compactMap { $0.differences[benchmark] }))
+            (benchmark, Self.mean(pairs.compactMap { $0.changes[benchmark] }, pairs.compactMap { $0.differences[benchmark] }, bootstrap))
         })
-        meanAverage = Self.mean(pairs.map(\.averageChange), pairs.map(\.averageDifference))
+        meanAverage = Self.mean(pairs.map(\.averageChange), pairs.map(\.averageDifference), bootstrap)
         wilcoxon = Self.signedRank(tunedModels.map(\.average), bases.map(\.average))
         wilcoxonPerBenchmark = Dictionary(uniqueKeysWithValues: table.benchmarks.map { benchmark in
             (benchmark, Self.signedRank(tunedModels.map { $0.scores[benchmark] ?? .nan }, bases.map { $0.scores[benchmark] ?? .nan }))
@@ -122,10 +139,14 @@ public struct StudyAnalysis: Sendable {
         base > 0 ? (tuned - base) / base * 100 : .nan
     }
 
-    static func mean(_ percents: [Double], _ differences: [Double]) -> Mean {
+    static func mean(_ percents: [Double], _ differences: [Double], _ bootstrap: Bootstrap) -> Mean {
         func average(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+        func interval(_ values: [Double]) -> (low: Double, high: Double)? {
+            Statistics.bootstrapMeanInterval(values, resamples: bootstrap.resamples, seed: bootstrap.seed)
+        }
         let p = percents.filter(\.isFinite), d = differences.filter(\.isFinite)
-        return Mean(percent: average(p), percentPairs: p.count, difference: average(d), differencePairs: d.count)
+        return Mean(percent: average(p), percentPairs: p.count, difference: average(d), differencePairs: d.count,
+                    percentInterval: interval(p), differenceInterval: interval(d))
     }
 
     /// The test over the pairs with both scores, refused below `minimumSignedRankPairs`

@@ -11,6 +11,6 @@ struct BrainAlignCommand: ParsableCommand {
             named dimensions. Start with `brainalign inspect FILE` to see what a file holds.
             """,
         version: "0.1.0",
-        subcommands: [Score.self, CeilingCommand.self, StudyCommand.self, Plot.self, Inspect.self, Bench.self]
+        subcommands: [Score.self, CeilingCommand.self, RunCommand.self, StudyCommand.self, Plot.self, Inspect.self, Bench.self]
     )
 }

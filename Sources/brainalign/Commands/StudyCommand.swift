@@ -46,9 +46,32 @@ struct StudyCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also write the per-model scores and the layers they are from (one row per model x benchmark) to this CSV file.", valueName: "file"))
+    var csv: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Bootstrap resamples of the pairs for the mean changes' 95% intervals (at least 1).", valueName: "n"))
+    var bootstraps: Int = 10_000
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the bootstrap (numpy RandomState; 0-4294967295).", valueName: "n"), transform: Seed.parse)
+    var seed = Seed(0)
+
+    func validate() throws {
+        guard bootstraps >= 1 else { throw ValidationError("--bootstraps must be at least 1") }
+    }
+
     func run() throws {
         let selected = families.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-        let analysis = try StudyAnalysis(table: StudyTable(path: table, families: selected, allowMissing: allowMissing))
+        let studyTable = try StudyTable(path: table, families: selected, allowMissing: allowMissing)
+        let analysis = try StudyAnalysis(table: studyTable, bootstrap: .init(resamples: bootstraps, seed: seed.value))
+        if let csv {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: csv, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw PlotError("\(csv): is a directory; --csv names the file to write")
+            }
+            do { try Self.scoresCSV(studyTable).write(toFile: csv, atomically: true, encoding: .utf8) } catch {
+                throw PlotError("\(csv): cannot write (\(error.localizedDescription))")
+            }
+        }
         var written: [String] = []
         if let figures {
             let directory = try OutputDirectory(figures)
@@ -64,7 +87,42 @@ struct StudyCommand: ParsableCommand {
                 throw error
             }
         }
-        print(json ? Self.json(analysis, figures: written).rendered() : Self.text(analysis, figures: written))
+        print(json ? Self.json(analysis, table: studyTable, figures: written).rendered()
+              : Self.modelsText(studyTable) + "\n\n" + Self.text(analysis, figures: written) + (csv.map { "\nwrote \($0)" } ?? ""))
+    }
+
+    /// Per model and benchmark: the score used, the layer it is from, and the cell it came from.
+    static func scoresCSV(_ table: StudyTable) -> String {
+        func field(_ value: String) -> String {
+            value.contains(where: { ",\"\n".contains($0) }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
+        }
+        var lines = ["model,family,base_model,instruction_tuned,benchmark,score,layer,source"]
+        for model in table.models {
+            for benchmark in table.benchmarks + ["average"] {
+                let score = benchmark == "average" ? model.average : model.scores[benchmark]
+                lines.append([model.name, model.family, model.baseModel, model.instructionTuned ? "true" : "false", benchmark,
+                              score.flatMap { $0.isFinite ? "\($0)" : nil } ?? "", model.layers[benchmark] ?? "",
+                              model.sources[benchmark] ?? ""].map(field).joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The scores the study used, per model, with the best layer of each result file.
+    static func modelsText(_ table: StudyTable) -> String {
+        let width = max(18, table.models.map(\.name.count).max() ?? 0)
+        var lines = ["Scores used (raw r at the best layer; the layer in brackets when read from result files)", ""]
+        lines.append("model".padding(toLength: width, withPad: " ", startingAt: 0) + (table.benchmarks + ["average"]).map { "  " + $0 }.joined())
+        for model in table.models {
+            var line = model.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            for benchmark in table.benchmarks {
+                let cell = model.scores[benchmark].map { String(format: "%.4f", $0) + (model.layers[benchmark].map { " [\($0)]" } ?? "") } ?? "missing"
+                line += "  " + cell.padding(toLength: max(benchmark.count, cell.count), withPad: " ", startingAt: 0)
+            }
+            line += "  " + (model.average.isFinite ? String(format: "%.4f", model.average) : "n/a")
+            lines.append(line)
+        }
+        return lines.map { $0.replacingOccurrences(of: " +$", with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 
     /// A percent change, "n/a" when there is none (missing score, or base <= 0: see the notes).
@@ -101,6 +159,13 @@ struct StudyCommand: ParsableCommand {
         let means = a.benchmarks.map { a.means[$0]! } + [a.meanAverage]
         lines.append(row("mean", "", means.map { percentText($0.percent) + "  " + differenceText($0.difference) }))
         lines.append(row("pairs in the mean", "", means.map { String($0.percentPairs).leftPadded(8) + "  " + String($0.differencePairs).leftPadded(9) }))
+        lines += ["", "Bootstrap 95% intervals of the mean change (\(a.bootstrap.resamples) resamples of the pairs, seed \(a.bootstrap.seed)):"]
+        for (name, m) in zip(columns, means) {
+            func interval(_ i: (low: Double, high: Double)?, _ format: String) -> String {
+                i.map { "[" + String(format: format, $0.low) + ", " + String(format: format, $0.high) + "]" } ?? "n/a (fewer than 2 pairs)"
+            }
+            lines.append("  \(name): % change \(interval(m.percentInterval, "%+.2f")), tuned-base \(interval(m.differenceInterval, "%+.4f"))")
+        }
         let notes = a.pairs.flatMap { pair in pair.notes.map { "  \(pair.model) vs \(pair.base): \($0)" } }
         if !notes.isEmpty { lines += ["", "Notes:"] + notes }
         lines += ["", "Wilcoxon signed-rank, tuned vs base average: " + testText(a.wilcoxon)]
@@ -119,17 +184,29 @@ struct StudyCommand: ParsableCommand {
         return lines.map { $0.replacingOccurrences(of: " +$", with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 
-    static func json(_ a: StudyAnalysis, figures: [String]) -> JSONValue {
+    static func json(_ a: StudyAnalysis, table: StudyTable, figures: [String]) -> JSONValue {
         func optional(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+        func interval(_ i: (low: Double, high: Double)?) -> JSONValue { i.map { .array([.number($0.low), .number($0.high)]) } ?? .null }
         func mean(_ m: StudyAnalysis.Mean) -> JSONValue {
             .object([("percent", .number(m.percent)), ("percent_pairs", .integer(Int64(m.percentPairs))),
-                     ("difference", .number(m.difference)), ("difference_pairs", .integer(Int64(m.differencePairs)))])
+                     ("difference", .number(m.difference)), ("difference_pairs", .integer(Int64(m.differencePairs))),
+                     ("percent_interval", interval(m.percentInterval)), ("difference_interval", interval(m.differenceInterval))])
         }
+        let models: JSONValue = .array(table.models.map { model in
+            .object([("model", .string(model.name)), ("family", .string(model.family)), ("base_model", .string(model.baseModel)),
+                     ("instruction_tuned", .bool(model.instructionTuned)), ("average", .number(model.average)),
+                     ("scores", .object(table.benchmarks.map { ($0, optional(model.scores[$0])) })),
+                     ("layers", .object(table.benchmarks.map { ($0, model.layers[$0].map(JSONValue.string) ?? .null) })),
+                     ("sources", .object(table.benchmarks.map { ($0, model.sources[$0].map(JSONValue.string) ?? .null) })),
+                     ("missing", .array(model.missing.map(JSONValue.string)))])
+        })
         func test(_ t: StudyAnalysis.SignedRankTest) -> JSONValue {
             .object([("statistic", .number(t.statistic)), ("p", .number(t.p)), ("method", .string(t.method)),
                      ("pairs", .integer(Int64(t.pairs))), ("non_zero", .integer(Int64(t.nonZero))), ("note", t.note.map(JSONValue.string) ?? .null)])
         }
         return .object([
+            ("models", models),
+            ("bootstrap", .object([("resamples", .integer(Int64(a.bootstrap.resamples))), ("seed", .integer(Int64(a.bootstrap.seed))), ("level", .number(95))])),
             ("pairs", .array(a.pairs.map { pair in
                 .object([("model", .string(pair.model)), ("base", .string(pair.base)),
                          ("changes_percent", .object(a.benchmarks.map { ($0, optional(pair.changes[$0])) })),

@@ -49,6 +49,15 @@ enum JSONValue {
         }
     }
 
+    /// On one line (JSON lines output).
+    func compact() -> String {
+        switch self {
+        case .array(let values): return "[" + values.map { $0.compact() }.joined(separator: ",") + "]"
+        case .object(let members): return "{" + members.map { Self.quote($0.0) + ":" + $0.1.compact() }.joined(separator: ",") + "}"
+        default: return rendered()
+        }
+    }
+
     private var isScalar: Bool {
         switch self {
         case .array, .object: false
