@@ -6,6 +6,7 @@ public struct StudyAnalysis: Sendable {
     public struct Pair: Sendable {
         public var model: String
         public var base: String
+        public var family: String
         /// Absolute change per benchmark, tuned - base (raw r); absent where a score is missing.
         public var differences: [String: Double]
         /// Percent change per benchmark, (tuned - base) / base * 100; absent where a score is
@@ -64,7 +65,7 @@ public struct StudyAnalysis: Sendable {
         /// Benjamini-Hochberg adjusted p-values across the associations that were computed.
         public var pearsonPAdjusted: Double
         public var spearmanPAdjusted: Double
-        public var points: [(model: String, family: String, x: Double, y: Double)]
+        public var points: [(model: String, family: String, tuned: Bool, x: Double, y: Double)]
         /// Why r and p are NaN ("not enough models (n = 2; ...)"), or nil.
         public var note: String?
     }
@@ -85,9 +86,13 @@ public struct StudyAnalysis: Sendable {
     public var wilcoxonPerBenchmark: [String: SignedRankTest]
     public var associations: [Association]
     public var bootstrap: Bootstrap
+    /// Every family of the table, sorted: figures colour families by their place here, so
+    /// a family has one colour in every figure.
+    public var families: [String]
 
     public init(table: StudyTable, bootstrap: Bootstrap = Bootstrap()) throws {
         self.bootstrap = bootstrap
+        families = Array(Set(table.models.map(\.family))).sorted()
         benchmarks = table.benchmarks
         let byName = Dictionary(table.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         guard byName.count == table.models.count else { throw StudyError("\(table.path): a model name appears twice") }
@@ -130,7 +135,7 @@ public struct StudyAnalysis: Sendable {
         } else if base.average <= 0 {
             notes.append("average: no percent change, the base average \(base.average) is not positive")
         }
-        return Pair(model: model.name, base: base.name, differences: differences, changes: changes,
+        return Pair(model: model.name, base: base.name, family: model.family, differences: differences, changes: changes,
                     averageDifference: averageDifference, averageChange: percent(model.average, base.average), notes: notes)
     }
 

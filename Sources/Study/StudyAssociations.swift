@@ -6,9 +6,9 @@ extension StudyAnalysis {
     /// out; one with too few models (or constant values) is listed with a note and NaN r
     /// and p, and takes no part in the Benjamini-Hochberg adjustment.
     static func associations(_ models: [StudyModel], tuned: [StudyModel]) -> [Association] {
-        var raw: [(property: String, population: String, points: [(model: String, family: String, x: Double, y: Double)])] = []
+        var raw: [(property: String, population: String, points: [(model: String, family: String, tuned: Bool, x: Double, y: Double)])] = []
         func collect(_ property: String, _ population: String, _ models: [StudyModel], _ value: (StudyModel) -> Double?) {
-            let points = models.compactMap { m in value(m).map { (model: m.name, family: m.family, x: $0, y: m.average) } }
+            let points = models.compactMap { m in value(m).map { (model: m.name, family: m.family, tuned: m.instructionTuned, x: $0, y: m.average) } }
                 .filter { $0.x.isFinite && $0.y.isFinite }
             if !points.isEmpty { raw.append((property, population, points)) }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Encoding
 import Foundation
 import Scoring
 import HDF5
@@ -74,14 +75,15 @@ struct StudyCommand: ParsableCommand {
         }
         var written: [String] = []
         if let figures {
+            let colors = FamilyColors(families: analysis.families)
             let directory = try OutputDirectory(figures)
             do {
                 for association in analysis.associations where association.note == nil {
                     let slug = (association.property + " " + association.population).lowercased()
                         .map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
-                    written.append(try directory.write(Figures.scatter(association), to: "alignment_vs_\(slug).svg"))
+                    written.append(try directory.write(Figures.scatter(association, colors: colors), to: "alignment_vs_\(slug).svg"))
                 }
-                written.append(try directory.write(Figures.changes(analysis), to: "instruction_tuning_changes.svg"))
+                written.append(try directory.write(Figures.changes(analysis, colors: colors), to: "instruction_tuning_changes.svg"))
             } catch {
                 directory.discardIfEmpty()
                 throw error
@@ -238,13 +240,17 @@ struct Plot: ParsableCommand {
         abstract: "Draw layer profiles and per-neuroid r distributions of result files as SVG.",
         discussion: """
             For one or more BrainAlign result files (e.g. several models on one benchmark): \
-            score by relative layer depth (0 = first layer, 1 = last), one line per file, and \
-            for each file the distribution of per-neuroid r (mean over splits) at its best layer. \
-            Figures are named after the result files, so two results with the same file name \
-            are refused.
+            score by relative layer depth (0 = first layer, 1 = last), one line per file with \
+            a band of +- the median absolute deviation over subjects where the file has \
+            per-subject scores, and the noise ceiling as a dashed line; and for each file the \
+            distribution of per-neuroid r (mean over splits) at its best layer. Lines are \
+            labelled with the model the result was computed from (its `model` attribute), or \
+            with --label. Histograms are named after the result files, so two results with \
+            the same file name are refused.
 
             Example:
               brainalign plot t5-xl.nc flan-t5-xl.nc --output figures/
+              brainalign plot a/scores.nc b/scores.nc --label T5-XL --label Flan-T5-XL
             """
     )
 
@@ -254,38 +260,53 @@ struct Plot: ParsableCommand {
     @Option(help: ArgumentHelp("Directory for the SVG files; created (after every result file is checked) if missing.", valueName: "dir"))
     var output: String = "."
 
+    @Option(help: ArgumentHelp("Legend label of each result, in order (default: the result's model, else its file name); give one per result.", valueName: "text"))
+    var label: [String] = []
+
     func run() throws {
         guard !results.isEmpty else { throw ValidationError("give at least one result file") }
+        guard label.isEmpty || label.count == results.count else {
+            throw ValidationError("give one --label per result file (\(results.count) results, \(label.count) labels)")
+        }
         // Read and check every input before the output directory exists: a bad input must
         // not leave an empty (or half-filled) figure folder behind.
-        var series: [(name: String, scores: [Double])] = [], histograms: [(file: String, svg: String)] = []
-        var source: [String: String] = [:]
-        for path in results {
-            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            // Same-named results would overwrite each other's figure and share a legend entry.
-            if let other = source[name] {
-                throw PlotError("\(path): has the same name as \(other); the figures are named after the file, so rename one")
-            }
-            source[name] = path
+        var files: [(path: String, file: ResultFile, best: Int, label: String)] = []
+        for (index, path) in results.enumerated() {
             let file: ResultFile
             do { file = try ResultFile(path: path) } catch { throw PlotError("\(error)") }
             guard file.kind == .neural else {
                 throw PlotError("\(path): a \(file.kind.rawValue) result has no per-neuroid r to plot; give the neural part files")
             }
-            let scores = file.scores
-            guard let best = bestLayerIndex(scores) else {
-                throw PlotError("\(path): no layer has a finite score")
+            guard let best = bestLayerIndex(file.scores) else { throw PlotError("\(path): no layer has a finite score") }
+            let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            files.append((path, file, best, label.isEmpty ? (file.model ?? stem) : label[index]))
+        }
+        // Labels come from the model; two results of one model (say, two benchmarks) get their part too.
+        if label.isEmpty {
+            let labels = files.map(\.label)
+            for i in files.indices where labels.filter({ $0 == labels[i] }).count > 1 {
+                files[i].label += " (\(files[i].file.part ?? URL(fileURLWithPath: files[i].path).deletingPathExtension().lastPathComponent))"
             }
-            series.append((name, scores))
-            let layers = scores.count
+        }
+        var series: [Figures.Profile] = [], histograms: [(file: String, svg: String)] = []
+        var source: [String: String] = [:]
+        for (path, file, best, title) in files {
+            // Each histogram is named after its label; two results with one name would overwrite each other.
+            let name = title.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" }.reduce(into: "") { $0.append($1) }
+            if let other = source[name] {
+                throw PlotError("\(path): has the same name as \(other) (figure \(name)_r_distribution.svg); give each a --label")
+            }
+            source[name] = path
+            let scores = file.scores
+            let spread = try file.subjectScores().map { $0.scores.map { nanMedianAbsoluteDeviation($0) } }
+            series.append(Figures.Profile(label: title, scores: scores, ceiling: file.ceiling, spread: spread))
             let r = try file.r(layer: best)
             let perNeuroid = (0..<(r.first?.count ?? 0)).map { v in
                 let column = r.map { $0[v] }.filter { !$0.isNaN }
                 return column.isEmpty ? Double.nan : column.reduce(0, +) / Double(column.count)
             }
-            let layerNames = file.layers
             histograms.append(("\(name)_r_distribution.svg",
-                               Figures.histogram(perNeuroid, title: "\(name): r per neuroid at \(layerNames[best]) (\(best + 1)/\(layers))",
+                               Figures.histogram(perNeuroid, title: "\(title): r per neuroid at \(file.layers[best]) (layer \(best + 1) of \(scores.count))",
                                                  xLabel: "held-out r (mean over splits)")))
         }
         let directory = try OutputDirectory(output)
