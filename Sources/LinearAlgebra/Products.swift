@@ -4,22 +4,10 @@ extension Matrix {
     @inlinable
     public static func product(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
         let m = transposeA ? a.columns : a.rows
-        let k = transposeA ? a.rows : a.columns
-        let kb = transposeB ? b.columns : b.rows
         let n = transposeB ? b.rows : b.columns
-        precondition(k == kb, "inner dimensions differ: \(m)x\(k) times \(kb)x\(n)")
+        // A zeroed product, then BLAS writes it (one implementation: `multiply(into:)`).
         var c = Matrix(rows: m, columns: n)
-        if m == 0 || n == 0 { return c }
-        if k == 0 { return c }
-        a.elements.withUnsafeBufferPointer { pa in
-            b.elements.withUnsafeBufferPointer { pb in
-                c.elements.withUnsafeMutableBufferPointer { pc in
-                    Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-                                a: pa.baseAddress!, lda: max(a.rows, 1), b: pb.baseAddress!, ldb: max(b.rows, 1),
-                                beta: 0, c: pc.baseAddress!, ldc: max(m, 1))
-                }
-            }
-        }
+        multiply(a, b, transposeA: transposeA, transposeB: transposeB, into: &c)
         return c
     }
 

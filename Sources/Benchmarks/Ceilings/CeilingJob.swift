@@ -87,7 +87,7 @@ public enum CeilingJob {
         spec.ceilingSeed = seed
         let result = try spec.ceiling(readingTimesPath: settings.neuralPath, variable: settings.neuralVariable)
         try CeilingFile.write(to: settings, benchmark: benchmark.name, ceiling: result.ceiling,
-                              interval: [ExtrapolationCeiling.percentile(result.splits, 2.5), ExtrapolationCeiling.percentile(result.splits, 97.5)]) { writer in
+                              interval: [nanPercentile(result.splits, 2.5), nanPercentile(result.splits, 97.5)]) { writer in
             try writer.defineDimension("split", values: .int64(result.splits.indices.map { Int64($0) }))
             try writer.addVariable("ceiling_split", dimensions: ["split"], values: .float64(result.splits),
                                    attributes: ["long_name": .strings(["Spearman-Brown corrected split-half |r| of mean reading times"])])

@@ -187,7 +187,7 @@ public struct ExtrapolationCeiling: Sendable {
         let perNeuroid = fitted.map { nanMedian($0) }
         let perBootstrap = (0..<bootstraps).map { b in nanMedian(fitted.map { $0[b] }) }
         return Result(subjects: names, neuroidCeilings: perNeuroid, ceiling: nanMedian(perNeuroid),
-                      interval: (Self.percentile(perBootstrap, 2.5), Self.percentile(perBootstrap, 97.5)),
+                      interval: (nanPercentile(perBootstrap, 2.5), nanPercentile(perBootstrap, 97.5)),
                       bootstrapCeilings: perBootstrap, meanScoreByCount: (2...count).map { nanMean(byCount[$0]) },
                       regressions: unique.count, seconds: Date().timeIntervalSince(start))
     }
@@ -228,15 +228,6 @@ public struct ExtrapolationCeiling: Sendable {
         var q = Matrix.product(scaled, v, transposeB: true)
         q.elements.withUnsafeMutableBufferPointer { e in for k in e.indices { e[k] += 1 / n } }
         return q
-    }
-
-    /// numpy.percentile with linear interpolation, NaN skipped.
-    static func percentile(_ values: [Double], _ q: Double) -> Double {
-        let sorted = values.filter { !$0.isNaN }.sorted()
-        guard !sorted.isEmpty else { return .nan }
-        let position = q / 100 * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
-        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
     }
 }
 
