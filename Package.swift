@@ -33,7 +33,7 @@ let package = Package(
         // Safe Swift over the C boundary.
         .target(name: "HDF5", dependencies: ["CHDF5", "CProcessGuard"]),
         .target(name: "LinearAlgebra", dependencies: ["CLinearAlgebra"]),
-        .target(name: "Encoding", dependencies: ["LinearAlgebra", "HDF5"]),
+        .target(name: "Encoding", dependencies: ["LinearAlgebra", "HDF5", "CProcessGuard"]),
         .target(name: "Scoring", dependencies: ["Encoding", "HDF5", "LinearAlgebra"]),
         .target(name: "Benchmarks", dependencies: ["Scoring", "Encoding", "HDF5", "LinearAlgebra"]),
         .target(name: "Study", dependencies: ["Scoring", "HDF5", "Encoding"]),

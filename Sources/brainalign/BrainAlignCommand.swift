@@ -1,4 +1,5 @@
 import ArgumentParser
+import Encoding
 import Foundation
 import LinearAlgebra
 
@@ -25,6 +26,7 @@ struct BrainAlignCommand: ParsableCommand {
             setenv(KernelChoice.variable, core, 1)
             execv("/proc/self/exe", CommandLine.unsafeArgv)
         }
+        MemoryPlan.returnLargeFreedBlocksToTheSystem()
         Self.main(nil)
     }
 }
