@@ -211,7 +211,6 @@ def units():
     words = np.sort(rng.uniform(0, 40, 60))
     vectors = rng.randn(60, 3)
     trs = np.arange(22) * 2.0 - 1.0
-    stim = rng.randn(12, 2)
     x, y = rng.randn(80, 5), rng.randn(80, 4)
     y[:, :2] += x[:, :2] @ rng.randn(2, 2)
     best = choose_alphas(x, y, LEBEL_ALPHAS, ("bootstrap", (6, 5, 3)), None, 1)
@@ -220,7 +219,6 @@ def units():
                     "expected": lanczosinterp2D(vectors, words, trs).T.tolist()},
         "story": {"vectors": vectors.T.tolist(), "word_times": words.tolist(), "tr_times": trs.tolist(), "head": 3, "tail": 2,
                   "delays": [1, 2, 4], "expected": story_features(vectors, words, trs, 3, 2, [1, 2, 4]).T.tolist()},
-        "delays": {"stim": stim.T.tolist(), "delays": [1, 3], "expected": make_delayed(zscore(stim), [1, 3]).T.tolist()},
         "bootstrap": {"x": x.T.tolist(), "y": y.T.tolist(), "alphas": (LEBEL_ALPHAS ** 2).tolist(), "draws": 6, "chunk": 5,
                       "chunks": 3, "seed": 1, "chosen": best.tolist()},
     }

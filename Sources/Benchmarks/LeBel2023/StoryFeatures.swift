@@ -66,19 +66,30 @@ struct StoryFeatures: FeatureTransform {
         var start = 0  // first output row of the story
         for story in responses.stories {
             let entry = words.stories[story.name]!
-            let times = Array(responses.trTimes[story.rows])
-            var perTR = LanczosInterpolation.resample(layer.rows(entry.rows), oldTimes: entry.times, newTimes: times, window: spec.window)
-            perTR = perTR.rows(Array(spec.trimHead..<(times.count - spec.trimTail)))
-            zscoreColumns(&perTR)
-            let n = perTR.rows
-            for (d, delay) in delays.enumerated() {
-                for row in delay..<n {
-                    for c in 0..<p { out[start + row, d * p + c] = perTR[row - delay, c] }
-                }
-            }
-            start += n
+            let rows = spec.storyRows(words: layer.rows(entry.rows), wordTimes: entry.times, trTimes: Array(responses.trTimes[story.rows]))
+            for c in 0..<rows.columns { for row in 0..<rows.rows { out[start + row, c] = rows[row, c] } }
+            start += rows.rows
         }
         precondition(start == kept.count, "scored rows and story rows disagree")
+        precondition(out.columns == p * delays.count)
+        return out
+    }
+}
+
+extension StoryProtocol {
+    /// One story's scored rows: its words resampled at its TR times, trimmed, z-scored over
+    /// the kept TRs, then delayed (delay d: row t holds kept row t - d, zeros for t < d).
+    public func storyRows(words: Matrix<Double>, wordTimes: [Double], trTimes: [Double]) -> Matrix<Double> {
+        var perTR = LanczosInterpolation.resample(words, oldTimes: wordTimes, newTimes: trTimes, window: window)
+        perTR = perTR.rows(Array(trimHead..<(trTimes.count - trimTail)))
+        zscoreColumns(&perTR)
+        let n = perTR.rows, p = perTR.columns
+        var out = Matrix<Double>(rows: n, columns: p * delays.count)
+        for (d, delay) in delays.enumerated() {
+            for c in 0..<p {
+                for row in delay..<n { out[row, d * p + c] = perTR[row - delay, c] }
+            }
+        }
         return out
     }
 }
