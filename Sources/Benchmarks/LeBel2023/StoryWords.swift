@@ -14,7 +14,7 @@ struct StoryWords: Sendable {
     init(activations: Activations) throws {
         let path = activations.file.path
         for name in ["story", "word_time"] where !activations.file.variables.contains(where: { $0.name == name }) {
-            throw ScoringError("\(path): no '\(name)' coordinate; story-listening benchmarks need word-level activations with story and word_time along the word dimension (tools/extract_activations.py --readout story writes them)")
+            throw ScoringError("\(path): no '\(name)' coordinate; story-listening benchmarks need word-level activations with story and word_time along the word dimension (tools/extract_activations.py --benchmark lebel writes them)")
         }
         let labels = try NeuralData.identifiers(file: activations.file, name: "story")
         let times = try activations.file.doubles("word_time")
