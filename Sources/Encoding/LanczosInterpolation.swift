@@ -28,18 +28,31 @@ public enum LanczosInterpolation {
         precondition(newTimes.count >= 2, "the cutoff needs at least two new times")
         let cutoff = Double(newTimes.count - 1) / (newTimes.last! - newTimes.first!)
         let reach = Double(window) / cutoff
-        var out = Matrix<Double>(rows: newTimes.count, columns: data.columns)
+        // The kernel's taps per new row (old times ascend: only those within `reach`
+        // weigh), found once; then each column is one contiguous pass (column-major).
+        var taps: [(first: Int, weights: [Double])] = []
         var first = 0
-        for (row, t) in newTimes.enumerated() {
-            // Old times ascend: only those within `reach` of t carry weight.
+        for t in newTimes {
             while first < oldTimes.count && oldTimes[first] < t - reach { first += 1 }
+            var weights: [Double] = []
             var k = first
             while k < oldTimes.count && oldTimes[k] <= t + reach {
-                let weight = kernel((t - oldTimes[k]) * cutoff, window: window)
-                if weight != 0 { for c in 0..<data.columns { out[row, c] += weight * data[k, c] } }
+                weights.append(kernel((t - oldTimes[k]) * cutoff, window: window))
                 k += 1
             }
+            taps.append((first, weights))
         }
-        return out
+        let n = newTimes.count, m = data.rows
+        return Matrix(rows: n, columns: data.columns) { out in
+            data.elements.withUnsafeBufferPointer { x in
+                for c in 0..<data.columns {
+                    for (row, tap) in taps.enumerated() {
+                        var sum = 0.0
+                        for (offset, weight) in tap.weights.enumerated() { sum += weight * x[c * m + tap.first + offset] }
+                        out[c * n + row] = sum
+                    }
+                }
+            }
+        }
     }
 }
