@@ -69,3 +69,39 @@ import Testing
         #expect(BLASThreads.count == original, "restored on the error path too")
     }
 }
+
+/// LAPACK reports the workspace it needs as a floating-point number; in single precision a
+/// count above 2^24 is rounded, and when rounded down the routine rejects its own answer.
+/// For syevd that happens from n ~ 2,900 (workspace 1 + 6n + 2n^2). These sizes sit just
+/// past that point, so they fail if the rounding is not handled.
+@Suite struct SinglePrecisionWorkspaceTests {
+    /// A symmetric matrix with known eigenvalues 1...n: Q diag(1...n) Q^T for a Householder Q.
+    func knownSpectrum(_ n: Int) -> (matrix: Matrix<Float>, values: [Float]) {
+        var v = [Float](repeating: 0, count: n)
+        for i in 0..<n { v[i] = Float(((i * 7919) % 1009) + 1) }
+        let norm2 = v.reduce(0) { $0 + $1 * $1 }
+        var a = Matrix<Float>(rows: n, columns: n)
+        let values = (1...n).map(Float.init)
+        // Q = I - 2 v v^T / |v|^2; Q D Q^T element (r, c) = sum_k Q[r,k] d_k Q[c,k].
+        // With Q symmetric: Q D Q = D - 2/|v|^2 (v v^T D + D v v^T) + 4/|v|^4 v (v^T D v) v^T.
+        let vDv = zip(v, values).reduce(Float(0)) { $0 + $1.0 * $1.0 * $1.1 }
+        for c in 0..<n {
+            for r in 0..<n {
+                var x: Float = (r == c ? values[r] : 0)
+                x -= 2 / norm2 * (v[r] * v[c] * values[c] + values[r] * v[r] * v[c])
+                x += 4 / (norm2 * norm2) * v[r] * vDv * v[c]
+                a[r, c] = x
+            }
+        }
+        return (a, values)
+    }
+
+    @Test func eigenDecompositionPastTheRoundingPoint() throws {
+        let n = 3_000
+        let (a, expected) = knownSpectrum(n)
+        let (values, vectors) = try a.symmetricEigen()
+        #expect(vectors.rows == n && vectors.columns == n)
+        let worst = zip(values, expected).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 1e-2, "largest eigenvalue error \(worst)")
+    }
+}
