@@ -69,6 +69,22 @@ import Testing
         try compare(single, fixture: "lebel_bootstrap.json", tolerance: 1e-4)
     }
 
+    /// --memory holds for story runs as for every benchmark: a plan inside the budget, and
+    /// a refusal below the minimum before anything is written.
+    @Test func memoryBudgetIsHonoured() throws {
+        let temporary = try TemporaryDirectory()
+        let result = try Self.run(Self.bootstrapProtocol(), precision: .float32, output: temporary.path("fits.nc"), memory: 80 << 20)
+        for part in result.parts { #expect(part.plan.contains("plan peak") && !part.plan.contains("GiB"), "\(part.plan)") }
+        do {
+            _ = try Self.run(Self.bootstrapProtocol(), precision: .float32, output: temporary.path("tiny.nc"), memory: 20 << 20)
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("use at least --memory"), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: temporary.path("tiny.nc")))
+        #expect(!FileManager.default.fileExists(atPath: temporary.path("tiny.UTS01.nc")))
+    }
+
     @Test func storyFoldsWithInnerStoryFoldsMatch() throws {
         let temporary = try TemporaryDirectory()
         var spec = StoryProtocol.lebel2023
