@@ -8,7 +8,7 @@ import Scoring
 /// features). None of it depends on the split (a story is wholly train or test), so a
 /// layer's features are built once and every split's model is fitted on them; only the
 /// inner selection may differ per split (story folds over that split's training stories).
-/// Feature preparation runs in float64 whatever the run's precision.
+/// Feature preparation runs in float64, one story at a time, whatever the run's precision.
 struct StoryFeatures: FeatureTransform {
     let spec: StoryProtocol
     let activations: Activations
@@ -26,10 +26,13 @@ struct StoryFeatures: FeatureTransform {
     func heldBytes(scalarSize: Int) -> Int {
         let p = activations.featureCount, wordCount = activations.stimulusIDs.count
         let columns = p * spec.delays.count
-        // The layer as read (every stored word) and in float64, one story's resampled
-        // TRs (bounded by all TRs), the delayed features in float64 and at the run's
-        // precision.
-        return scalarSize * p * wordCount + 8 * p * wordCount + 8 * p * responses.trCount + (8 + scalarSize) * kept.count * columns
+        let storyWords = words.stories.values.map(\.rows.count).max() ?? 0
+        let storyTRs = responses.stories.map(\.rows.count).max() ?? 0
+        // The layer as read (every stored word, and the block it is read through), one
+        // story at a time in float64 (its words, its resampled and trimmed TRs, its delayed
+        // rows), and the delayed features of every scored row at the run's precision.
+        return 2 * scalarSize * p * wordCount + 8 * (storyWords * p + 2 * storyTRs * p + storyTRs * columns)
+            + scalarSize * kept.count * columns
     }
 
     func regression(for split: Split, base: Regression) -> Regression {
@@ -40,7 +43,7 @@ struct StoryFeatures: FeatureTransform {
         let name = layerNames[layer]
         let read = try activations.layer(layer, rows: Array(0..<activations.stimulusIDs.count), as: S.self)
         if let reason = undefinedFeaturesReason(read, layer: name) { return .undefined(reason: reason) }
-        let features = Self.converted(try delayedFeatures(words: Self.converted(read, to: Double.self)), to: S.self)
+        let features = delayedFeatures(words: read)
         if featuresMayOverflow(features) {
             return .overflow(reason: "layer '\(name)': story features overflow \(S.self) products")
         }
@@ -59,19 +62,25 @@ struct StoryFeatures: FeatureTransform {
         return Matrix(rows: m.rows, columns: m.columns, columnMajor: m.elements.map { B(Double($0)) })
     }
 
-    /// The scored rows' features (kept rows x delays * p), from all words of the layer.
-    func delayedFeatures(words layer: Matrix<Double>) throws -> Matrix<Double> {
-        let p = layer.columns, delays = spec.delays
-        var out = Matrix<Double>(rows: kept.count, columns: p * delays.count)
+    /// The scored rows' features (kept rows x delays * p) at the run's precision, built one
+    /// story at a time in float64 from all words of the layer.
+    func delayedFeatures<S: EngineScalar>(words layer: Matrix<S>) -> Matrix<S> {
+        let columns = layer.columns * spec.delays.count
+        var out = Matrix<S>(rows: kept.count, columns: columns)
         var start = 0  // first output row of the story
         for story in responses.stories {
             let entry = words.stories[story.name]!
-            let rows = spec.storyRows(words: layer.rows(entry.rows), wordTimes: entry.times, trTimes: Array(responses.trTimes[story.rows]))
-            for c in 0..<rows.columns { for row in 0..<rows.rows { out[start + row, c] = rows[row, c] } }
-            start += rows.rows
+            let rows = spec.storyRows(words: Self.converted(layer.rows(entry.rows), to: Double.self), wordTimes: entry.times,
+                                      trTimes: Array(responses.trTimes[story.rows]))
+            let n = kept.count, m = rows.rows
+            out.elements.withUnsafeMutableBufferPointer { o in
+                rows.elements.withUnsafeBufferPointer { r in
+                    for c in 0..<columns { for row in 0..<m { o[c * n + start + row] = S(r[c * m + row]) } }
+                }
+            }
+            start += m
         }
         precondition(start == kept.count, "scored rows and story rows disagree")
-        precondition(out.columns == p * delays.count)
         return out
     }
 }
