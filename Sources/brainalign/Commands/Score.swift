@@ -47,7 +47,7 @@ struct Score: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Neural data: netCDF4/HDF5 with a 2-D (presentation, neuroid) variable and a stimulus_id coordinate. Wehbe2014 takes one per subject (repeat the option).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Neural data: netCDF4/HDF5 with a 2-D (presentation, neuroid) variable and a stimulus_id coordinate. Wehbe2014, LeBel2023 and story runs take one per subject (repeat the option; story layout: docs/formats.md).", valueName: "file"))
     var neural: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("The neural variable (default: data, __xarray_dataarray_variable__, or the only data variable).", valueName: "name"))
@@ -73,7 +73,7 @@ struct Score: ParsableCommand {
     @Flag(help: "Choose one ridge penalty per split for all neuroids (default: one per neuroid).")
     var sharedAlpha = false
 
-    @Option(help: ArgumentHelp("Inner cross-validation that picks the penalty: a fold count (default 5; lowest squared error), loo, or bootstrap:NBOOTS:CHUNKLEN:NCHUNKS, the Huth lab's chunked bootstrap for naturalistic data (LeBel et al. 2023 use bootstrap:50:40:125): NBOOTS draws each hold out NCHUNKS random contiguous chunks of CHUNKLEN training rows; the alpha with the highest held-out r averaged over draws wins (draws seeded by --seed).", valueName: "k|loo|bootstrap:N:L:C"), transform: InnerCVSpec.parse)
+    @Option(help: ArgumentHelp("Inner cross-validation that picks the penalty: a fold count (default 5; lowest squared error), loo, or bootstrap:NBOOTS:CHUNKLEN:NCHUNKS, the Huth lab's chunked bootstrap for naturalistic data (LeBel et al. 2023 use bootstrap:50:40:125): NBOOTS draws each hold out NCHUNKS random contiguous chunks of CHUNKLEN training rows; the alpha with the highest held-out r averaged over draws wins (draws seeded by --seed). Story runs also take stories:K (GroupKFold over the training stories) and default to bootstrap:50:40:125.", valueName: "k|loo|bootstrap:N:L:C|stories:K"), transform: InnerCVSpec.parse)
     var innerCv: InnerCVSpec?
 
     @Option(help: ArgumentHelp("Outer splits: kfold:K (default kfold:5), group:COORD:K (GroupKFold over a presentation coordinate), shuffle:N:TRAIN_FRACTION, or file:PATH (a test_mask (split, presentation) + stimulus_id file, e.g. an earlier result).", valueName: "spec"), transform: OuterCVSpec.parse)
