@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import TestSupport
 import Testing
@@ -103,5 +104,37 @@ import Testing
         #expect(vectors.rows == n && vectors.columns == n)
         let worst = zip(values, expected).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst < 1e-2, "largest eigenvalue error \(worst)")
+    }
+}
+
+@Suite struct KernelChoiceTests {
+    let zen4: Set<String> = ["sse3", "avx", "avx2", "fma", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+
+    @Test func asksForTheWidestFamilyTheCPUCanRun() {
+        #expect(KernelChoice.preferredCore(loaded: "Prescott", cpuFlags: zen4) == "SkylakeX")
+        #expect(KernelChoice.preferredCore(loaded: "Haswell", cpuFlags: zen4) == "SkylakeX")
+        #expect(KernelChoice.preferredCore(loaded: "Prescott", cpuFlags: ["sse3", "avx", "avx2", "fma"]) == "Haswell")
+    }
+
+    @Test func keepsTheLibrarysChoiceOtherwise() {
+        #expect(KernelChoice.preferredCore(loaded: "SkylakeX", cpuFlags: zen4) == nil)
+        #expect(KernelChoice.preferredCore(loaded: "Haswell", cpuFlags: ["avx", "avx2", "fma"]) == nil)
+        #expect(KernelChoice.preferredCore(loaded: "Prescott", cpuFlags: ["sse3"]) == nil)
+        // AVX-512 foundation alone (no BW/DQ/VL, as on Xeon Phi) is not what SkylakeX kernels need.
+        #expect(KernelChoice.preferredCore(loaded: "Haswell", cpuFlags: ["avx2", "fma", "avx512f"]) == nil)
+        // A family we do not rank (another architecture's) is never overridden.
+        #expect(KernelChoice.preferredCore(loaded: "NeoverseN1", cpuFlags: zen4) == nil)
+    }
+
+    @Test func readsTheFirstProcessorsFlags() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("cpuinfo")
+        try "processor\t: 0\nflags\t\t: fpu avx2 fma\n\nprocessor\t: 1\nflags\t\t: fpu\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(KernelChoice.cpuFlags(cpuinfo: path) == ["fpu", "avx2", "fma"])
+        #expect(KernelChoice.cpuFlags(cpuinfo: directory.path("missing")).isEmpty)
+    }
+
+    @Test func aUserChoiceIsAlwaysObeyed() {
+        #expect(KernelChoice.upgradeForThisProcess(environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
     }
 }

@@ -35,10 +35,11 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
         self.workers = max(1, workers)
     }
 
-    /// The plan this scorer will follow on `source`.
+    /// The plan this scorer will follow on `source` (its models are built: the build's
+    /// memory was the predicted plan's to check).
     public func plan(for source: TargetSource) throws -> MemoryPlan {
         try MemoryPlan.make(budget: budget, scalarSize: MemoryLayout<S>.size, heldBytes: heldBytes, models: models.map(\.shape),
-                            workers: workers, source: source.shape)
+                            workers: workers, source: source.shape, toBuild: false)
     }
 
     /// Scores one chunk (all rows x some voxels) through every split.

@@ -76,6 +76,14 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// The plan from the models' predicted shapes, as `score` makes it: a budget too small
+    /// is refused before any operator is built (not after building gigabytes of them).
+    func predictPlan<S: EngineScalar>(splits: [Split], config: RidgeConfiguration, heldBytes: Int, source: TargetSource, as: S.Type) throws {
+        let shapes = try splits.map { try Regression.ridge(config).modelShape(split: $0, features: features) }
+        _ = try MemoryPlan.make(budget: compute.memory.bytes, scalarSize: MemoryLayout<S>.size, heldBytes: heldBytes, models: shapes,
+                                workers: threads, source: source.shape)
+    }
+
     func measure<S: EngineScalar>(_: S.Type) throws -> BenchMeasurement {
         let file = try HDF5File.open(dataPath)
         let targetsDataset = try file.root.openDataset("data", chunkCache: .disabled)
@@ -123,10 +131,13 @@ struct Bench: ParsableCommand {
                 y.elements.replaceSubrange((c0 * rows)..<(c0 * rows + part.elements.count), with: part.elements)
             }
             let loaded = Date()
-            let model = try SplitModel.build(features: x, splits: [Split(train: Array(0..<rows), test: [])], regression: .ridge(config), threads: threads)[0]
-            let built = Date()
+            let all = Split(train: Array(0..<rows), test: [])
             // The targets sit in memory too (as himalaya has them): the plan counts them.
-            let scorer = StreamingScorer(models: [model], budget: budget, heldBytes: featureBytes + y.elements.count * MemoryLayout<S>.size, workers: threads)
+            let held = featureBytes + y.elements.count * MemoryLayout<S>.size
+            try predictPlan(splits: [all], config: config, heldBytes: held, source: InMemoryTargets(y), as: S.self)
+            let model = try SplitModel.build(features: x, splits: [all], regression: .ridge(config), threads: threads)[0]
+            let built = Date()
+            let scorer = StreamingScorer(models: [model], budget: budget, heldBytes: held, workers: threads)
             let plan = try scorer.run(source: InMemoryTargets(y)) { _, _ in }
             measurement.seconds = Date().timeIntervalSince(loaded)
             measurement.note = String(format: "operators %.2f s, voxels %.2f s (load %.2f s not counted); %@",
@@ -134,10 +145,12 @@ struct Bench: ParsableCommand {
             measured = [model]
         case .nested:
             let splits = try CrossValidation.kFold(outerFolds).splits(count: rows)
+            let held = featureBytes + 8 * voxels * splits.count
+            try predictPlan(splits: splits, config: config, heldBytes: held, source: source, as: S.self)
             let models = try SplitModel.build(features: x, splits: splits, regression: .ridge(config), threads: threads)
             let built = Date()
             var medians = [[Double]](repeating: [], count: splits.count)
-            let scorer = StreamingScorer(models: models, budget: budget, heldBytes: featureBytes + 8 * voxels * splits.count, workers: threads)
+            let scorer = StreamingScorer(models: models, budget: budget, heldBytes: held, workers: threads)
             let plan = try scorer.run(source: source) { chunk, _ in
                 for s in splits.indices { medians[s].append(contentsOf: chunk.r[s]) }
             }
@@ -185,6 +198,11 @@ struct BenchMeasurement {
         let rate = 2 * pow(Double(size), 3) / best
         floorSeconds = gemmFlops / rate
         note += String(format: "; voxel GEMMs %.3g flops, floor %.2f s at %.0f GFLOP/s (%@ kernels)", gemmFlops, floorSeconds, rate / 1e9, blasCore)
+        if let wider = KernelChoice.preferredCore(loaded: blasCore, cpuFlags: KernelChoice.cpuFlags()) {
+            // Only reachable when the environment pinned the kernels (otherwise the entry
+            // point would have re-executed with the wider ones): say what it costs.
+            note += "; \(KernelChoice.variable) pins \(blasCore) kernels, this CPU can run \(wider): unset it to let brainalign choose"
+        }
     }
 
     var text: String {
