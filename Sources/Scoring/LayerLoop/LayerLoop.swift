@@ -116,7 +116,7 @@ public enum LayerLoop {
     /// any activations are read or operators built.
     public static func predictedPlan(_ design: ScoringDesign, settings: RunSettings, precision: Precision) throws -> MemoryPlan {
         let shapes = try design.splits.map { split in
-            do { return try design.regression.modelShape(split: split, features: design.features.featureCount) } catch let error as CrossValidationError {
+            do { return try design.features.regression(for: split, base: design.regression).modelShape(split: split, features: design.features.featureCount) } catch let error as CrossValidationError {
                 throw ScoringError("\(design.source.dataset.filePath): inner cross-validation: \(error.description)")
             }
         }
