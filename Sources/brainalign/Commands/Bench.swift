@@ -95,6 +95,12 @@ struct Bench: ParsableCommand {
                                         innerCrossValidation: innerCv?.seeded(seed?.value ?? 1) ?? .kFold(innerFolds))
         var measurement = BenchMeasurement(task: task.rawValue, rows: rows, features: features, voxels: voxels, precision: precision,
                                            threads: threads, memory: compute.memory.description)
+        switch config.innerCrossValidation {
+        case .kFold(5): break
+        case .kFold(let k): measurement.innerCV = "\(k)-fold"
+        case .chunkedBootstrap(let b): measurement.innerCV = "bootstrap \(b.draws):\(b.chunkLength):\(b.heldOutChunks)"
+        case let other: measurement.innerCV = "\(other)"
+        }
         let featureBytes = MemoryLayout<S>.size * x.elements.count
         var measured: [SplitModel<S>] = []
         let start = Date()
@@ -171,6 +177,8 @@ struct Bench: ParsableCommand {
 
 struct BenchMeasurement {
     var task: String, rows: Int, features: Int, voxels: Int, precision: String, threads: Int, memory: String
+    /// The inner cross-validation, when not the default 5-fold ("bootstrap 50:40:125").
+    var innerCV = ""
     var seconds = 0.0
     var peakRSS = 0
     var note = ""
@@ -206,8 +214,9 @@ struct BenchMeasurement {
     }
 
     var text: String {
-        String(format: "%@ %dx%dx%d %@ threads=%d memory=%@: %.2f s, %.0f voxels/s, peak RSS %@\n  %@",
-               task, rows, features, voxels, precision, threads, memory, seconds, Double(voxels) / seconds, formatBytes(peakRSS), note)
+        String(format: "%@ %dx%dx%d %@%@ threads=%d memory=%@: %.2f s, %.0f voxels/s, peak RSS %@\n  %@",
+               task, rows, features, voxels, precision, innerCV.isEmpty ? "" : " inner \(innerCV)", threads, memory, seconds,
+               Double(voxels) / seconds, formatBytes(peakRSS), note)
     }
 
     var json: JSONValue {
@@ -215,7 +224,7 @@ struct BenchMeasurement {
                  ("features", .integer(Int64(features))), ("voxels", .integer(Int64(voxels))), ("precision", .string(precision)),
                  ("threads", .integer(Int64(threads))), ("memory", .string(memory)), ("seconds", .number(seconds)),
                  ("voxels_per_second", .number(Double(voxels) / seconds)), ("peak_rss_bytes", .integer(Int64(peakRSS))),
-                 ("gemm_flops", .number(gemmFlops)), ("floor_seconds", .number(floorSeconds)), ("blas_core", .string(blasCore)), ("note", .string(note))])
+                 ("inner_cv", .string(innerCV)), ("gemm_flops", .number(gemmFlops)), ("floor_seconds", .number(floorSeconds)), ("blas_core", .string(blasCore)), ("note", .string(note))])
     }
 }
 
