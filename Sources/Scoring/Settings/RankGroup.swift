@@ -1,0 +1,60 @@
+import HDF5
+
+/// The processes one run is spread over, as the engine sees them: the ranks of an MPI
+/// job (the `Ranks` module), or one process (`SingleRank`, the serial build and tests).
+///
+/// The engine's rule: every rank runs the same code on the same inputs, so every
+/// decision that does not depend on the voxels (splits, models, memory plan, undefined
+/// layers) is the same on all ranks without talking. Ranks only talk at a few fixed
+/// points (`agree`, the shared file's open and close), and every rank reaches each of
+/// them in the same order, or all ranks stop at the same one.
+public protocol RankGroup: Sendable {
+    /// This process, 0..<size. Rank 0 (the lead) writes the result file's metadata and
+    /// summaries, publishes it, and prints.
+    var rank: Int { get }
+    var size: Int { get }
+    /// Collective: every rank passes what went wrong on it (nil: nothing). When any rank
+    /// failed, every rank throws: the failing rank its own error, the others one error
+    /// naming the lowest failing rank and carrying its message.
+    func agree(_ failure: Error?) throws
+    /// Collective: the lead's `text` on every rank (e.g. the staged file's temporary name).
+    func broadcast(_ text: String) throws -> String
+    /// Collective: opens the staged result file at `path` on every rank for writing
+    /// per-neuroid results into datasets created (with early allocation) by the lead.
+    func openShared(_ path: String) throws -> HDF5File
+}
+
+extension RankGroup {
+    public var isLead: Bool { rank == 0 }
+
+    /// Runs `body` and then `agree`s on how it went: every rank returns, or every rank throws.
+    public func agreeing<T>(_ body: () throws -> T) throws -> T {
+        var value: T?
+        var failure: Error?
+        do { value = try body() } catch { failure = error }
+        try agree(failure)
+        return value!
+    }
+
+    /// Runs `body` on the lead only, then agrees (a failure on the lead stops every rank).
+    public func onLead<T>(_ body: () throws -> T) throws -> T? {
+        try agreeing { isLead ? try body() : nil }
+    }
+
+    /// Which of `count` work items (voxel slabs, regressions, plan steps) this rank takes:
+    /// dealt round-robin, so items of similar cost balance and each rank's share keeps
+    /// the serial order. More ranks than items leaves some ranks idle, which is fine.
+    public func share(of count: Int) -> [Int] {
+        Array(stride(from: rank, to: count, by: size))
+    }
+}
+
+/// One process: the serial build, and the MPI build run without a launcher.
+public struct SingleRank: RankGroup {
+    public init() {}
+    public var rank: Int { 0 }
+    public var size: Int { 1 }
+    public func agree(_ failure: Error?) throws { if let failure { throw failure } }
+    public func broadcast(_ text: String) throws -> String { text }
+    public func openShared(_ path: String) throws -> HDF5File { try HDF5File.reopenForWriting(path) }
+}
