@@ -6,12 +6,15 @@
 #   bash tools/bench.sh            # the reference task (627 x 4096, 20,000 voxels)
 #   bash tools/bench.sh --all      # + sklearn RidgeCV, himalaya nested, and the 200,000-voxel streamed runs
 #                                  #   (256- and 4,096-voxel stored chunks)
+#   bash tools/bench.sh --mpi      # the MPI build (docs/scale-out.md): `score` end to end at np=1 and 2
+#                                  #   against the serial build, per-rank throughput, collective-write cost
 #
 # Needs a release build (made here) and: pip install himalaya packaging scikit-learn h5py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 all=false
 [ "${1:-}" = "--all" ] && all=true
+if [ "${1:-}" = "--mpi" ]; then exec bash tools/bench_mpi.sh; fi
 
 swift build -c release --product brainalign >&2
 bin=.build/release/brainalign

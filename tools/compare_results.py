@@ -11,7 +11,8 @@ import sys
 import h5py
 import numpy as np
 
-RUN_RECORD = {"command_line", "created", "seconds", "mpi_ranks", "_NCProperties", "hdf5_version"}
+RUN_RECORD = {"command_line", "created", "seconds", "mpi_ranks", "mpi_write_seconds", "mpi_collective_seconds",
+              "_NCProperties", "hdf5_version"}
 
 
 def same(a, b):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The MPI build against the serial build (docs/scale-out.md), run by .ci/run:
 #   1. np=2 and np=3 (an uneven deal of voxel slabs) give the serial result bit for bit
-#      at --precision float64 (and at float32 too, same plan), summary printed once;
+#      at --precision float64 (and at float32 too, same plan), summary printed once; the
+#      ceiling too (regressions dealt to ranks);
 #   2. more ranks than voxel slabs: idle ranks, said once, same result;
 #   3. a read error seen by one rank only: every rank stops, one message naming the
 #      rank, non-zero exit, nothing at the destination and no temporary file left;
@@ -42,6 +43,19 @@ for precision in float64 float32; do
     if python3 tools/compare_results.py "$work/serial-$precision.nc" "$out"; then pass "np=$np $precision equals the serial result"
     else fail "np=$np $precision differs from the serial result"; fi
   done
+done
+
+# 1b. The extrapolation ceiling: regressions dealt to ranks, the same file.
+"$serial" ceiling --neural "$work/neural.nc" --threads 1 --bootstraps 20 --quiet --output "$work/ceiling-serial.nc" >/dev/null
+for np in 2 3; do
+  if "${launch[@]}" -np $np "$mpi" ceiling --neural "$work/neural.nc" --threads 1 --bootstraps 20 --quiet \
+       --output "$work/ceiling-mpi$np.nc" >"$work/stdout" 2>"$work/stderr"; then
+    [ "$(grep -c '^ceiling ' "$work/stdout")" = 1 ] || fail "ceiling np=$np: not printed once"
+    python3 tools/compare_results.py "$work/ceiling-serial.nc" "$work/ceiling-mpi$np.nc" && pass "ceiling np=$np equals the serial ceiling" \
+      || fail "ceiling np=$np differs from the serial ceiling"
+  else
+    fail "ceiling np=$np failed: $(head -3 "$work/stderr")"
+  fi
 done
 
 # 2. More ranks than voxel slabs (the 60-voxel sample is one slab).

@@ -34,6 +34,11 @@ public final class NeuralResultWriter {
     /// The file as every rank has it open while streaming (more than one rank only).
     private var shared: HDF5File?
     private let ranks: any RankGroup
+    /// Seconds this rank spent in its independent writes and in the shared file's
+    /// collective steps (open, agreements, close); per rank after `endStreaming`, written
+    /// as `mpi_write_seconds` / `mpi_collective_seconds` (what `tools/bench.sh --mpi` reads).
+    private var writeSeconds = 0.0, collectiveSeconds = 0.0
+    private var rankTimings: [[Double]] = []
     private let hasAlpha: Bool
     private let splitCount: Int
     private let neuroidCount: Int
@@ -96,6 +101,8 @@ public final class NeuralResultWriter {
         // Every rank opens the lead's staged file. The lead drops every handle of its own
         // first: libhdf5 would otherwise reuse that (serial) open file instead of MPI-IO.
         made = nil
+        let started = Date()
+        defer { collectiveSeconds += Date().timeIntervalSince(started) }
         let temporary = try ranks.broadcast(try ranks.onLead { try writer!.suspend(); return writer!.temporaryPath } ?? "")
         try ranks.agreeing {
             let file = try ranks.openShared(temporary)
@@ -167,6 +174,8 @@ public final class NeuralResultWriter {
     public func write(chunk: ChunkResult, layer: Int, alphas: [[Double]]) throws {
         guard let r else { throw ScoringError("\(path): per-neuroid results written after streaming ended") }
         let width = chunk.columns.count
+        let started = Date()
+        defer { writeSeconds += Date().timeIntervalSince(started) }
         for s in 0..<splitCount {
             try r.write(chunk.r[s], start: [layer, s, chunk.columns.lowerBound], count: [1, 1, width])
             if let alpha {
@@ -189,6 +198,7 @@ public final class NeuralResultWriter {
             if let failure { throw failure }
             return
         }
+        let started = Date()
         let outcome = Result { try ranks.agree(failure) }
         // Datasets before the file: closing an MPI-IO file is collective and the last
         // handle closes it.
@@ -197,6 +207,8 @@ public final class NeuralResultWriter {
         shared = nil
         try ranks.agree(nil)  // every rank has closed: the lead may reopen it alone
         try outcome.get()
+        collectiveSeconds += Date().timeIntervalSince(started)
+        rankTimings = try ranks.allGather([writeSeconds, collectiveSeconds])
     }
 
     /// The lead reopens the file after `endStreaming` to summarise and stage it.
@@ -215,6 +227,10 @@ public final class NeuralResultWriter {
         alpha = nil
         do {
             try ResultSummary.write(result, into: writer, splitScores: true)
+            if rankTimings.count > 1 {
+                try writer.setAttribute("mpi_write_seconds", .float64(rankTimings.map { $0[0] }))
+                try writer.setAttribute("mpi_collective_seconds", .float64(rankTimings.map { $0[1] }))
+            }
         } catch {
             writer.discard()
             throw error

@@ -19,6 +19,9 @@ public protocol RankGroup: Sendable {
     func agree(_ failure: Error?) throws
     /// Collective: the lead's `text` on every rank (e.g. the staged file's temporary name).
     func broadcast(_ text: String) throws -> String
+    /// Collective: every rank's `values`, indexed by rank, on every rank (results of the
+    /// work items each rank took, e.g. ceiling regressions).
+    func allGather(_ values: [Double]) throws -> [[Double]]
     /// Collective: opens the staged result file at `path` on every rank for writing
     /// per-neuroid results into datasets created (with early allocation) by the lead.
     func openShared(_ path: String) throws -> HDF5File
@@ -41,6 +44,33 @@ extension RankGroup {
         try agreeing { isLead ? try body() : nil }
     }
 
+    /// Every item's result on every rank, when each rank computes (as it likes, e.g. on
+    /// its threads) the results of the items `share(of: count)` gives it, in that order,
+    /// and item i's result has `length(i)` values (known to all ranks). A failure on any
+    /// rank stops all ranks (`agree`).
+    public func dealt(_ count: Int, length: (Int) -> Int, _ compute: ([Int]) throws -> [[Double]]) throws -> [[Double]] {
+        let items = share(of: count)
+        let mine = try agreeing {
+            let results = try compute(items)
+            guard zip(items, results).allSatisfy({ length($0) == $1.count }), results.count == items.count else {
+                throw ScoringError("rank \(rank): a work item's result has the wrong length")
+            }
+            return results.flatMap { $0 }
+        }
+        let gathered = try allGather(mine)
+        var results = [[Double]](repeating: [], count: count)
+        for (rank, values) in gathered.enumerated() {
+            var offset = 0
+            for item in stride(from: rank, to: count, by: size) {
+                let n = length(item)
+                guard offset + n <= values.count else { throw ScoringError("rank \(rank) sent \(values.count) values, fewer than its work items need") }
+                results[item] = Array(values[offset..<(offset + n)])
+                offset += n
+            }
+        }
+        return results
+    }
+
     /// Which of `count` work items (voxel slabs, regressions, plan steps) this rank takes:
     /// dealt round-robin, so items of similar cost balance and each rank's share keeps
     /// the serial order. More ranks than items leaves some ranks idle, which is fine.
@@ -56,5 +86,6 @@ public struct SingleRank: RankGroup {
     public var size: Int { 1 }
     public func agree(_ failure: Error?) throws { if let failure { throw failure } }
     public func broadcast(_ text: String) throws -> String { text }
+    public func allGather(_ values: [Double]) throws -> [[Double]] { [values] }
     public func openShared(_ path: String) throws -> HDF5File { try HDF5File.reopenForWriting(path) }
 }
