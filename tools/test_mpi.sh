@@ -2,7 +2,7 @@
 # The MPI build against the serial build (docs/scale-out.md), run by .ci/run:
 #   1. np=2 and np=3 (an uneven deal of voxel slabs) give the serial result bit for bit
 #      at --precision float64 (and at float32 too, same plan), summary printed once; the
-#      ceiling too (regressions dealt to ranks);
+#      ceiling too (regressions dealt to ranks), and a run plan (steps dealt to ranks);
 #   2. more ranks than voxel slabs: idle ranks, said once, same result;
 #   3. a read error seen by one rank only: every rank stops, one message naming the
 #      rank, non-zero exit, nothing at the destination and no temporary file left;
@@ -57,6 +57,34 @@ for np in 2 3; do
     fail "ceiling np=$np failed: $(head -3 "$work/stderr")"
   fi
 done
+
+# 1c. A run plan: 2 models x 2 benchmarks, the scoring steps dealt to 3 ranks (uneven).
+for flavour in serial mpi; do
+  cat >"$work/plan-$flavour.json" <<JSON
+{"output": "$work/plan-$flavour",
+ "models": [
+   {"name": "base", "model": "org/base", "family": "F", "parameters": 1e6,
+    "activations": {"pereira": "$PWD/datasets/Pereira2018_sample_activations.nc", "futrell": "$PWD/datasets/Futrell2018_sample_surprisal.nc"}},
+   {"name": "tuned", "model": "org/tuned", "family": "F", "base_model": "base", "instruction_tuned": true, "parameters": 1e6,
+    "activations": {"pereira": "$PWD/datasets/Pereira2018_sample_activations.nc", "futrell": "$PWD/datasets/Futrell2018_sample_surprisal.nc"}}],
+ "benchmarks": [{"name": "Pereira2018", "neural": "$PWD/datasets/Pereira2018_sample.nc"},
+                {"name": "Futrell2018-pearsonr", "neural": "$PWD/datasets/Futrell2018_sample.nc"}]}
+JSON
+done
+"$serial" run "$work/plan-serial.json" --threads 1 --quiet >/dev/null 2>&1 || fail "plan: the serial run failed"
+if "${launch[@]}" -np 3 "$mpi" run "$work/plan-mpi.json" --threads 1 --quiet >"$work/stdout" 2>"$work/stderr"; then
+  [ "$(grep -c '^wrote ' "$work/stdout")" = 1 ] || fail "plan np=3: the summary was not printed once"
+  sed "s#$work/plan-mpi#OUT#g" "$work/plan-mpi/summary.csv" >"$work/summary-mpi.csv"
+  sed "s#$work/plan-serial#OUT#g" "$work/plan-serial/summary.csv" >"$work/summary-serial.csv"
+  cmp -s "$work/summary-serial.csv" "$work/summary-mpi.csv" || fail "plan np=3: summary.csv differs from the serial run's"
+  same=1
+  for result in $(cd "$work/plan-serial/results" && find . -name '*.nc'); do
+    python3 tools/compare_results.py "$work/plan-serial/results/$result" "$work/plan-mpi/results/$result" >/dev/null || same=0
+  done
+  [ $same = 1 ] && pass "plan np=3: the same summary and result files as the serial run" || fail "plan np=3: result files differ"
+else
+  fail "plan np=3 failed: $(head -3 "$work/stderr")"
+fi
 
 # 2. More ranks than voxel slabs (the 60-voxel sample is one slab).
 sample=(score --neural datasets/Pereira2018_sample.nc --activations datasets/Pereira2018_sample_activations.nc --precision float64 --threads 1 --quiet)

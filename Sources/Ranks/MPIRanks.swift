@@ -75,16 +75,23 @@ final class MPIWorld: RankGroup, @unchecked Sendable {
         return String(decoding: bytes.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    func allGather(_ values: [Double]) throws -> [[Double]] {
+    func allGather(_ values: [Double]) throws -> [[Double]] { try gathered(values, shim_MPI_DOUBLE(), zero: 0) }
+
+    func allGather(_ text: String) throws -> [String] {
+        try gathered(Array(text.utf8).map { CChar(bitPattern: $0) }, shim_MPI_CHAR(), zero: 0)
+            .map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    }
+
+    /// Every rank's `values` (any length) on every rank: the lengths, then the values.
+    private func gathered<T>(_ values: [T], _ type: MPI_Datatype, zero: T) throws -> [[T]] {
+        var mine = values
         var count = Int32(values.count)
         var counts = [Int32](repeating: 0, count: size)
         try check(MPI_Allgather(&count, 1, shim_MPI_INT(), &counts, 1, shim_MPI_INT(), shim_MPI_COMM_WORLD()), "MPI_Allgather")
         var offsets = [Int32](repeating: 0, count: size)
         for r in 1..<max(1, size) { offsets[r] = offsets[r - 1] + counts[r - 1] }
-        var all = [Double](repeating: 0, count: Int(counts.reduce(0, +)))
-        var mine = values
-        try check(MPI_Allgatherv(&mine, count, shim_MPI_DOUBLE(), &all, &counts, &offsets, shim_MPI_DOUBLE(), shim_MPI_COMM_WORLD()),
-                  "MPI_Allgatherv")
+        var all = [T](repeating: zero, count: Int(counts.reduce(0, +)))
+        try check(MPI_Allgatherv(&mine, count, type, &all, &counts, &offsets, type, shim_MPI_COMM_WORLD()), "MPI_Allgatherv")
         return (0..<size).map { Array(all[Int(offsets[$0])..<Int(offsets[$0] + counts[$0])]) }
     }
 

@@ -22,6 +22,8 @@ public protocol RankGroup: Sendable {
     /// Collective: every rank's `values`, indexed by rank, on every rank (results of the
     /// work items each rank took, e.g. ceiling regressions).
     func allGather(_ values: [Double]) throws -> [[Double]]
+    /// Collective: every rank's `text`, indexed by rank, on every rank.
+    func allGather(_ text: String) throws -> [String]
     /// Collective: opens the staged result file at `path` on every rank for writing
     /// per-neuroid results into datasets created (with early allocation) by the lead.
     func openShared(_ path: String) throws -> HDF5File
@@ -87,5 +89,6 @@ public struct SingleRank: RankGroup {
     public func agree(_ failure: Error?) throws { if let failure { throw failure } }
     public func broadcast(_ text: String) throws -> String { text }
     public func allGather(_ values: [Double]) throws -> [[Double]] { [values] }
+    public func allGather(_ text: String) throws -> [String] { [text] }
     public func openShared(_ path: String) throws -> HDF5File { try HDF5File.reopenForWriting(path) }
 }
