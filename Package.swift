@@ -94,6 +94,7 @@ let package = Package(
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "Encoding", "HDF5", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Scoring", "HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Scoring", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RanksTests", dependencies: ["Ranks"]),
         .testTarget(name: "CommandLineTests", dependencies: ["brainalign", "HDF5", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

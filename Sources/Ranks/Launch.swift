@@ -29,3 +29,26 @@ public enum Launcher {
             + "or build the MPI flavour with `swift build -c release --traits MPI` (needs libopenmpi-dev and libhdf5-openmpi-dev; see docs/scale-out.md)"
     }
 }
+
+/// The binding trap: a launcher that pins each rank to fewer cores than it runs threads.
+public enum CoreBinding {
+    /// How many CPUs this process may run on (its affinity, as Linux reports it in
+    /// /proc/self/status `Cpus_allowed_list`, e.g. `0-3,8`), or nil if unknown.
+    public static func allowedCPUs(status: String? = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) -> Int? {
+        guard let line = status?.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else { return nil }
+        var count = 0
+        for range in line.dropFirst("Cpus_allowed_list:".count).split(separator: ",") {
+            let bounds = range.trimmingCharacters(in: .whitespaces).split(separator: "-").compactMap { Int($0) }
+            guard let first = bounds.first, let last = bounds.last, last >= first, bounds.count <= 2 else { return nil }
+            count += last - first + 1
+        }
+        return count > 0 ? count : nil
+    }
+
+    /// A warning when `threads` workers would share fewer cores, nil otherwise.
+    public static func warning(threads: Int, allowed: Int? = allowedCPUs()) -> String? {
+        guard let allowed, allowed < threads else { return nil }
+        return "this rank may run on \(allowed) core\(allowed == 1 ? "" : "s") (the launcher bound it) but --threads is \(threads): its threads share \(allowed == 1 ? "that core" : "those cores"). "
+            + "Unbind (mpirun --bind-to none, srun --cpu-bind=none) or bind each rank to --threads cores (mpirun --map-by node:PE=\(threads), srun --cpus-per-task=\(threads)); see docs/scale-out.md"
+    }
+}

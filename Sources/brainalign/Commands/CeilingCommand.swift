@@ -57,7 +57,7 @@ struct CeilingCommand: ParsableCommand {
         var settings = RunSettings(neuralPaths: [neural], neuralVariable: neuralVariable, outputPath: outputPath, overwrite: output.overwrite,
                                    precision: .float64, memoryBudget: compute.memory.bytes, threads: compute.threads.value,
                                    commandLine: commandLineText)
-        try asRank { ranks in
+        try asRank(threads: compute.threads.value) { ranks in
             settings.ranks = ranks
             try compute(ceiling, settings: settings, quiet: report.quiet || !ranks.isLead)
         }

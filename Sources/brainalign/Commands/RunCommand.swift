@@ -48,7 +48,7 @@ struct RunCommand: ParsableCommand {
             for problem in error.problems { FileHandle.standardError.write(Data("Error: \(problem)\n".utf8)) }
             throw ExitCode(2)
         }
-        try asRank { ranks in try run(parsed, ranks: ranks) }
+        try asRank(threads: compute.threads.value) { ranks in try run(parsed, ranks: ranks) }
     }
 
     /// Runs the plan as one rank (its scoring steps dealt to MPI ranks); the lead reports.

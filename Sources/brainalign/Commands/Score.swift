@@ -153,7 +153,7 @@ struct Score: ParsableCommand {
     func run() throws {
         let chosen: any Benchmark = try benchmark.map { try BenchmarkRegistry.named($0) } ?? NeuralBenchmark.custom(customProtocol)
         let ceilingOverride = try ceiling.map { try CeilingFile.read($0, for: benchmark) }
-        try asRank { ranks in try score(chosen, ceilingOverride: ceilingOverride, ranks: ranks) }
+        try asRank(threads: compute.threads.value) { ranks in try score(chosen, ceilingOverride: ceilingOverride, ranks: ranks) }
     }
 
     private func score(_ chosen: any Benchmark, ceilingOverride: CeilingOverride?, ranks: any RankGroup) throws {
