@@ -6,8 +6,8 @@ import HDF5
 /// The engine's rule: every rank runs the same code on the same inputs, so every
 /// decision that does not depend on the voxels (splits, models, memory plan, undefined
 /// layers) is the same on all ranks without talking. Ranks only talk at a few fixed
-/// points (`agree`, the shared file's open and close), and every rank reaches each of
-/// them in the same order, or all ranks stop at the same one.
+/// points (agreements, broadcasts and gathers, the shared file's open and close), and
+/// every rank reaches each of them in the same order, or all ranks stop at the same one.
 public protocol RankGroup: Sendable {
     /// This process, 0..<size. Rank 0 (the lead) writes the result file's metadata and
     /// summaries, publishes it, and prints.
