@@ -12,6 +12,9 @@
 #       # 5-fold on 1,000 voxels of the same shape; 9,000 x 4,096 x 20,000 under
 #       # --memory 4GB; and the paper-scale fit again (it must not regress)
 #
+#   bash tools/bench.sh --mpi      # the MPI build (docs/scale-out.md): `score` end to end at np=1 and 2
+#                                  #   against the serial build, per-rank throughput, collective-write cost
+#
 # OpenBLAS kernels: both brainalign and numpy read OPENBLAS_CORETYPE; the table's notes
 # name brainalign's kernels. Compare the tools under the same setting.
 #
@@ -22,6 +25,7 @@ all=false
 naturalistic=false
 [ "${1:-}" = "--all" ] && all=true
 [ "${1:-}" = "--naturalistic" ] && naturalistic=true
+if [ "${1:-}" = "--mpi" ]; then exec bash tools/bench_mpi.sh; fi
 
 swift build -c release --product brainalign >&2
 bin=.build/release/brainalign

@@ -49,7 +49,8 @@ public enum CeilingJob {
         let dataset = try neural.file.dataset(neural.variable.name, chunkCache: .disabled)
         let data = try HDF5Targets(dataset: dataset, rows: selection.rows, columns: selection.columns)
             .read(columns: 0..<selection.columnCount, as: Double.self)
-        let result = try ceiling.run(data: data, subjects: subjects, splits: splits, threads: settings.threads, progress: progress)
+        let result = try ceiling.run(data: data, subjects: subjects, splits: splits, threads: settings.threads, ranks: settings.ranks,
+                                     progress: progress)
         try write(result, ceiling: ceiling, settings: settings, neural: neural, selection: selection,
                   benchmark: name ?? "custom (all rows, Brain-Score linear metric)")
         return .extrapolation(result)
@@ -100,8 +101,14 @@ public enum CeilingJob {
 
 /// Ceiling files: the shared schema (`result_kind = ceiling`) with a `ceiling` attribute.
 public enum CeilingFile {
+    /// Over MPI ranks the lead writes it (every rank has the same result).
     static func write(to settings: RunSettings, benchmark: String, ceiling: Double, interval: [Double],
                       body: (NetCDFWriter) throws -> Void) throws {
+        try settings.ranks.onLead { try writeFile(to: settings, benchmark: benchmark, ceiling: ceiling, interval: interval, body: body) }
+    }
+
+    private static func writeFile(to settings: RunSettings, benchmark: String, ceiling: Double, interval: [Double],
+                                  body: (NetCDFWriter) throws -> Void) throws {
         let writer = try NetCDFWriter(path: settings.outputPath, overwrite: settings.overwrite)
         do {
             try ResultSchema.stamp(writer, kind: .ceiling, title: "BrainAlign noise ceiling")

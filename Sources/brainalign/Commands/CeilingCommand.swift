@@ -54,15 +54,24 @@ struct CeilingCommand: ParsableCommand {
         ceiling.seed = seed.value
         let outputPath = output.output ?? "brainalign-ceiling.nc"
         // Ceilings are computed in float64 (they are small next to scoring).
-        let settings = RunSettings(neuralPaths: [neural], neuralVariable: neuralVariable, outputPath: outputPath, overwrite: output.overwrite,
+        var settings = RunSettings(neuralPaths: [neural], neuralVariable: neuralVariable, outputPath: outputPath, overwrite: output.overwrite,
                                    precision: .float64, memoryBudget: compute.memory.bytes, threads: compute.threads.value,
                                    commandLine: commandLineText)
-        let quiet = report.quiet
+        try asRank(threads: compute.threads.value) { ranks in
+            settings.ranks = ranks
+            try compute(ceiling, settings: settings, quiet: report.quiet || !ranks.isLead)
+        }
+    }
+
+    /// Computes and writes the ceiling (regressions dealt to MPI ranks), printed by the lead.
+    private func compute(_ ceiling: ExtrapolationCeiling, settings: RunSettings, quiet: Bool) throws {
+        let outputPath = settings.outputPath
         let outcome = try CeilingJob.run(benchmark: benchmark, subjectCoordinate: subjectCoordinate, ceiling: ceiling, settings: settings) { done, total in
             if !quiet && (done == total || done % 25 == 0) {
                 FileHandle.standardError.write(Data("ceiling: \(done)/\(total) regressions\n".utf8))
             }
         }
+        guard settings.ranks.isLead else { return }
         switch outcome {
         case .splitHalf(let value, let splits):
             if report.json {

@@ -223,14 +223,20 @@ struct Score: ParsableCommand {
         let custom: any Benchmark = storyProtocol.map { StoryBenchmark.custom($0) } ?? NeuralBenchmark.custom(customProtocol)
         let chosen: any Benchmark = try benchmark.map { try BenchmarkRegistry.named($0) } ?? custom
         let ceilingOverride = try ceiling.map { try CeilingFile.read($0, for: benchmark) }
-        let settings = RunSettings(
+        try asRank(threads: compute.threads.value) { ranks in try score(chosen, ceilingOverride: ceilingOverride, ranks: ranks) }
+    }
+
+    private func score(_ chosen: any Benchmark, ceilingOverride: CeilingOverride?, ranks: any RankGroup) throws {
+        var settings = RunSettings(
             neuralPaths: neural, neuralVariable: neuralVariable, activationsPath: activations,
             outputPath: output.output ?? "brainalign-scores.nc", overwrite: output.overwrite, precision: precision.precision,
             memoryBudget: compute.memory.bytes, threads: compute.threads.value,
             layers: layers.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } },
             commandLine: commandLineText, ceilingOverride: ceilingOverride)
+        settings.ranks = ranks
         let bar = ProgressBar(enabled: !report.quiet)
-        let result = try BenchmarkRunner.run(chosen, settings: settings, observer: bar.observer)
+        let result = try BenchmarkRunner.run(chosen, settings: settings, observer: ranks.isLead ? bar.observer : .silent)
+        guard ranks.isLead else { return }
         bar.finish()
         print(report.json ? ScoreReport.json(result).rendered() : ScoreReport.text(result))
     }
