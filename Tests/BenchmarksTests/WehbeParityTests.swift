@@ -76,6 +76,30 @@ import Testing
         }
     }
 
+    /// The bundled sample (2 subjects, 10 s pauses between runs, onsets off the TR grid).
+    @Test func theSampleMatchesPerSubjectFoldAndVoxel() throws {
+        let temporary = try TemporaryDirectory()
+        let settings = RunSettings(neuralPaths: ["F", "H"].map { BrainScoreParityTests.sample("Wehbe2014_sample_\($0).nc") },
+                                   activationsPath: BrainScoreParityTests.sample("Wehbe2014_sample_activations.nc"), outputPath: temporary.path("s.nc"),
+                                   overwrite: true, precision: .float64, memoryBudget: 256 << 20, threads: 2, commandLine: "test")
+        let result = try BenchmarkRunner.run(WehbeBenchmark.paperCode, settings: settings)
+        let reference = try Fixture.json("BenchmarksTests", "wehbe_original_sample.json")
+        let subjects = try #require(reference["subjects"] as? [[String: Any]])
+        #expect(result.parts.map(\.name) == subjects.map { $0["subject"] as? String ?? "" })
+        for (ours, theirs) in zip(result.parts, subjects) {
+            let r = try NetCDFFile.open(ours.outputPath).doubles("r")
+            let layers = try #require(theirs["layers"] as? [[String: Any]])
+            for (l, layer) in layers.enumerated() {
+                let rs = (layer["r"] as? [Any] ?? []).flatMap { doubles($0) }
+                #expect(maxAbsDifference(Array(r[(l * rs.count)..<((l + 1) * rs.count)]), rs) <= 1e-6, "\(ours.name) layer \(l)")
+            }
+        }
+        let combined = try #require(result.combined)
+        let scores = doubles(try #require((reference["scores"] as? [String: Any])?["score"]))
+        #expect(maxAbsDifference(combined.layers.map(\.score), scores) <= 1e-6)
+        #expect(combined.bestLayer == 1)
+    }
+
     @Test func foldsAndBoundaryFollowThePapersCode() throws {
         let labels = try WehbeReading.paperCode.foldLabels(count: 1211, folds: 4)
         #expect((0..<4).map { f in labels.filter { $0 == f }.count } == [302, 302, 302, 305])
