@@ -305,6 +305,17 @@ def test_the_same_stimuli_from_another_subject_file_resume(tmp_path):
         ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_H.nc", window=4), model=model, tokenizer=tok, progress=quiet)
 
 
+def test_a_wehbe_file_of_an_earlier_readout_rule_is_not_added_to(tmp_path):
+    import h5py
+    tok = tokenizer()
+    model = gpt2(tok)
+    ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_F.nc", window=3), model=model, tokenizer=tok, progress=quiet)
+    with h5py.File(tmp_path / "out.nc", "a") as f:
+        del f.attrs["readout_rule"]  # as an output of the earlier readout has it
+    with pytest.raises(ea.ExtractionError, match="readout_rule '<not recorded>'"):
+        ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_F.nc", window=3), model=model, tokenizer=tok, progress=quiet)
+
+
 def test_overwrite_replaces_atomically(tmp_path):
     tok = tokenizer()
     (tmp_path / "keep.txt").write_text("not ours")
