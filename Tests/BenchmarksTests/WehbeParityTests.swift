@@ -110,6 +110,7 @@ import Testing
         #expect(splits[1].train.contains(301) && splits[1].train.contains(604) && !splits[1].test.contains(302))
         let clean = WehbeReading.clean.splits(labels: try WehbeReading.clean.foldLabels(count: 1211, folds: 4), folds: 4, boundary: 5)
         #expect(clean.map(\.test.count) == [303, 303, 303, 302])
+        #expect(throws: ScoringError.self) { try WehbeReading.paperCode.foldLabels(count: 3, folds: 4) }
     }
 
     @Test func wordsGoToTheLastTRStartingBeforeThem() {

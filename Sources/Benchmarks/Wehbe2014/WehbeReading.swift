@@ -1,4 +1,5 @@
 import Encoding
+import Scoring
 
 /// Which reading of the Wehbe2014 protocol a benchmark follows (docs/protocols.md):
 ///
@@ -27,6 +28,7 @@ public enum WehbeReading: String, Sendable {
         switch self {
         case .paperCode:
             // floor(n / k) per fold, every remaining TR to the last fold.
+            guard k >= 2, n >= k else { throw ScoringError("\(k) folds of \(n) TRs: needs 2 <= folds <= TRs") }
             let size = n / k
             return (0..<n).map { min($0 / size, k - 1) }
         case .clean:
