@@ -9,9 +9,14 @@ neural dataset file itself, so the ids always match:
            sentences of its passage (joined with spaces); the last token's hidden state.
   blank    one row per fragment (`stimulus`, `stimulus_id`, `story`): stories in sorted order,
            fragments in stored order, each read after the earlier fragments of its story.
-  wehbe    one row per word of a Wehbe subject file (`word`, `stimulus_id`): the model reads
-           a window of --window words ending at the word; the word's vector is the mean of
-           its tokens' hidden states.
+  wehbe    one row per word of a Wehbe subject file (`word`, `stimulus_id`), as the code behind
+           the paper's Wehbe numbers reads it: the model reads a window of the last --window
+           words ending at the word; each word is tokenized on its own, the tokens `,` `"`
+           `@` are dropped, and the words' tokens are joined without special tokens; the
+           word's vector is the mean of its tokens' hidden states. An extra first layer,
+           `embedding`, holds the input embeddings of the word tokenized alone (mean over
+           its tokens, no context): the original's layer 0 (docs/protocols.md maps our layer
+           names to its indices).
   lebel    one row per word of a story-layout subject file (`word`, `word_story`, `word_time`;
            tools/convert_lebel.py): within each story the model reads a window of --window
            words ending at the word (only that story's earlier words); the word's vector is the
@@ -180,6 +185,59 @@ def max_length(model, tokenizer):
     return int(limit) if limit and limit < 1_000_000 else 512
 
 
+# The Wehbe readout's tokenization (the paper's code): punctuation tokens it drops, and the
+# rule recorded in the output so a file made by an earlier rule is never added to.
+WEHBE_DROPPED = (",", "\"", "@")
+WEHBE_RULE = "words tokenized alone, tokens , \" @ dropped, joined without special tokens; mean over the word's tokens; embedding = the word's input embeddings"
+
+
+def readout_layer_names(model, target):
+    """The layers a readout writes: the model's blocks, and for the Wehbe readout first the
+    input embeddings (`embedding`)."""
+    return (["embedding"] if target == "word" else []) + layer_names(model)
+
+
+def word_tokens(tokenizer, word, require=False):
+    """One word's token ids as the paper's Wehbe code makes them: the word tokenized on its
+    own, the tokens `,` `"` `@` dropped. `require`: a word left without tokens is an error
+    (its vector would be a mean over nothing)."""
+    if word in WEHBE_DROPPED:
+        raise ExtractionError(f"word {word!r} is itself a dropped punctuation token; the Wehbe readout cannot place it (the paper's code stops here too)")
+    ids = tokenizer.convert_tokens_to_ids([t for t in tokenizer.tokenize(word) if t not in WEHBE_DROPPED])
+    if require and not ids:
+        raise ExtractionError(f"word {word!r} has no tokens once , \" @ are dropped; the Wehbe readout needs at least one")
+    return ids
+
+
+def wehbe_batch(model, tokenizer, windows, device, limit):
+    """(layers, batch, features) for word windows: `embedding`, then every block."""
+    import torch
+    sequences, lasts = [], []
+    for window in windows:
+        pieces = [word_tokens(tokenizer, w) for w in window[:-1]] + [word_tokens(tokenizer, window[-1], require=True)]
+        if len(pieces[-1]) > limit:
+            raise ExtractionError(f"word {window[-1]!r} alone has {len(pieces[-1])} tokens, more than the context limit {limit}")
+        ids = [t for p in pieces for t in p][-limit:]  # too long: the earliest context goes
+        sequences.append(ids)
+        lasts.append(pieces[-1])
+    width = max(len(ids) for ids in sequences)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    input_ids = torch.full((len(windows), width), pad, dtype=torch.long)
+    attention = torch.zeros((len(windows), width), dtype=torch.long)
+    mask = torch.zeros((len(windows), width), dtype=torch.float32)
+    for row, (ids, last) in enumerate(zip(sequences, lasts)):
+        input_ids[row, :len(ids)] = torch.tensor(ids)
+        attention[row, :len(ids)] = 1
+        mask[row, len(ids) - len(last):len(ids)] = 1
+    states = hidden_states(model, {"input_ids": input_ids.to(device), "attention_mask": attention.to(device)})
+    weights = (mask / mask.sum(1, keepdim=True)).to(device)
+    blocks = [torch.einsum("bt,btf->bf", weights, s.float()).cpu().numpy() for s in states]
+    embed = model.get_input_embeddings()
+    with torch.no_grad():
+        embedding = np.stack([embed(torch.tensor(last, device=device)).float().mean(0).cpu().numpy() for last in lasts])
+    return np.stack([embedding] + blocks).astype(np.float32)
+
+
 def hidden_states(model, batch):
     """Per layer, a (batch, tokens, features) tensor, in `layer_names` order."""
     import torch
@@ -196,24 +254,15 @@ def hidden_states(model, batch):
 def readout_batch(model, tokenizer, texts, target, device, limit):
     """(layers, batch, features) float32 for a batch of texts."""
     import torch
-    tokenizer.padding_side = "right"
     if target == "word":
-        batch = tokenizer(texts, is_split_into_words=True, return_tensors="pt", padding=True, truncation=True, max_length=limit)
-        masks = []
-        for row in range(len(texts)):
-            word_ids = batch.word_ids(row)
-            last = len(texts[row]) - 1
-            masks.append([w == last for w in word_ids])
-        mask = torch.tensor(masks, dtype=torch.float32)
-        if (mask.sum(1) == 0).any():
-            raise ExtractionError("a word produced no tokens after truncation; lower --window")
-    else:
-        # Truncate from the left so the sentence being read is never cut.
-        tokenizer.truncation_side = "left"
-        batch = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=limit)
-        lengths = batch["attention_mask"].sum(1)
-        mask = torch.zeros(batch["input_ids"].shape, dtype=torch.float32)
-        mask[torch.arange(len(texts)), lengths - 1] = 1
+        return wehbe_batch(model, tokenizer, texts, device, limit)
+    tokenizer.padding_side = "right"
+    # Truncate from the left so the sentence being read is never cut.
+    tokenizer.truncation_side = "left"
+    batch = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=limit)
+    lengths = batch["attention_mask"].sum(1)
+    mask = torch.zeros(batch["input_ids"].shape, dtype=torch.float32)
+    mask[torch.arange(len(texts)), lengths - 1] = 1
     batch = {k: v.to(device) for k, v in batch.items() if k in ("input_ids", "attention_mask")}
     states = hidden_states(model, batch)
     mask = mask.to(device)
@@ -254,7 +303,7 @@ def surprisal(model, tokenizer, words, device, limit, stride):
 # MARK: provenance
 
 # What an existing output must have been made with for a rerun to add to it.
-CHECKED = ["model", "model_revision", "benchmark_readout", "dtype", "max_length", "stimuli_sha1", "stride"]
+CHECKED = ["model", "model_revision", "benchmark_readout", "dtype", "max_length", "stimuli_sha1", "stride", "readout_rule"]
 
 
 def fingerprint(ids, texts):
@@ -392,6 +441,8 @@ def extract(args, model=None, tokenizer=None, progress=print):
     ids, texts, target = stimuli(args.benchmark, args.neural, args.window)
     coordinates = row_coordinates(args.benchmark, args.neural)
     requested = {"model": args.model, "benchmark_readout": args.benchmark, "dtype": args.dtype, "stimuli_sha1": fingerprint(ids, texts)}
+    if target == "word":
+        requested["readout_rule"] = WEHBE_RULE
     resume = os.path.exists(args.output) and not args.overwrite
     if resume:  # refuse before the (slow) model load what can be refused already
         check_existing(args.output, requested, args.neural)
@@ -413,13 +464,16 @@ def extract(args, model=None, tokenizer=None, progress=print):
         write_surprisal(args.output, ids, surprisal(model, tokenizer, texts, args.device, limit, requested["stride"]), attributes)
         progress(f"wrote {args.output}: surprisal of {len(ids)} words")
         return model, tokenizer
-    names = layer_names(model)
+    names = readout_layer_names(model, target)
     wanted = list(range(len(names)))
     if args.layers:
         unknown = [n for n in args.layers.split(",") if n not in names]
         if unknown:
             raise ExtractionError(f"unknown layers {', '.join(unknown)}; this model has {', '.join(names)}")
         wanted = [names.index(n) for n in args.layers.split(",")]
+    if target == "word":  # a word the readout cannot place stops the run before anything is written
+        for word in dict.fromkeys(window[-1] for window in texts):
+            word_tokens(tokenizer, word, require=True)
     first = readout_batch(model, tokenizer, texts[:1], target, args.device, limit)
     # --overwrite fills a temporary file and renames it over the old output only once complete.
     destination = temporary_beside(args.output) if args.overwrite and os.path.exists(args.output) else args.output

@@ -24,6 +24,8 @@ python3 tools/reference_brainscore.py ridge --neural $B.nc --activations ${B}_ac
 python3 tools/reference_brainscore.py futrell --neural $F.nc --surprisal ${F}_surprisal.nc --output $K/futrell.json
 python3 tools/reference_wehbe.py --subjects datasets/Wehbe2014_sample_F.nc datasets/Wehbe2014_sample_H.nc \
   --activations datasets/Wehbe2014_sample_activations.nc --output $K/wehbe.json
+python3 tools/reference_wehbe_original.py --subjects datasets/Wehbe2014_sample_F.nc datasets/Wehbe2014_sample_H.nc \
+  --activations datasets/Wehbe2014_sample_activations.nc --output $K/wehbe_original_sample.json
 python3 tools/make_wehbe_fixture.py
 python3 tools/reference_wehbe_original.py --subjects $K/wehbe_literal_F.nc --activations $K/wehbe_literal_activations.nc --output $K/wehbe_literal.json
 L=datasets/LeBel2023_sample

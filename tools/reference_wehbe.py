@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """An independent numpy/scikit-learn implementation of the Wehbe2014 protocol (docs/protocols.md),
-for the parity test of `brainalign score --benchmark Wehbe2014`.
+for the parity test of `brainalign score --benchmark Wehbe2014-clean` (the reading without
+the paper code's quirks; `tools/reference_wehbe_original.py` is `Wehbe2014`'s reference).
 
 Per subject file (BrainAlign's Wehbe layout, docs/formats.md) and layer of the activations:
 words -> TR (the TR whose 2 s window holds the word's onset); scored TRs = each run

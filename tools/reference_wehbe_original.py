@@ -5,8 +5,10 @@ Wehbe's brain_language_nlp, which the summarization study's code reuses unchange
 its quirks. Every quirk is marked QUIRK below with the reasoning that leads to it. Written
 from a reading of that code; no line of it is copied.
 
-It is not the protocol `tools/reference_wehbe.py` checks (the earlier BrainAlign reading);
-docs/protocols.md, "Wehbe2014: what the paper's code does", lists the differences.
+It is the reference of `--benchmark Wehbe2014`; `tools/reference_wehbe.py` is that of
+`Wehbe2014-clean`, the reading without the quirks. docs/protocols.md, "Wehbe2014: what the
+paper's code does", lists the differences; tools/check_wehbe_against_original.py runs the
+original code itself, unchanged, on the same inputs and compares.
 
 Inputs are BrainAlign's layouts (docs/formats.md): Wehbe subject files (`data (tr, voxel)`
 on the full TR timeline, `tr_time`, `run` numbered 1..R in time order, `stimulus_id`

@@ -108,20 +108,73 @@ def test_t5_encoder_then_decoder_blocks(tmp_path):
     np.testing.assert_allclose(out["activations"].values[1, row], o.decoder_hidden_states[3][0, -1].numpy(), rtol=1e-5, atol=1e-6)
 
 
+def original_readout(model, tok, words, i, window):
+    """Word i's vectors as the paper's Wehbe code computes them, written out by hand: each
+    word of the window tokenized alone, the tokens , " @ dropped, the ids joined without
+    special tokens; per layer the mean over word i's tokens; the input embeddings of word i
+    alone first."""
+    pieces = [[t for t in tok.tokenize(w) if t not in (",", '"', "@")] for w in words[max(0, i - window + 1):i + 1]]
+    ids = torch.tensor([tok.convert_tokens_to_ids([t for p in pieces for t in p])])
+    last = len(pieces[-1])
+    with torch.no_grad():
+        states = model(input_ids=ids, output_hidden_states=True).hidden_states
+        embedding = model.get_input_embeddings()(torch.tensor(tok.convert_tokens_to_ids(pieces[-1]))).mean(0)
+    return [embedding.numpy()] + [s[0, -last:].mean(0).numpy() for s in states[1:]]
+
+
 def test_wehbe_word_windows(tmp_path):
     tok = tokenizer()
     model = gpt2(tok)
-    ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_F.nc", window=5), model=model, tokenizer=tok, progress=lambda m: None)
+    ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_F.nc", window=5, batch_size=4), model=model, tokenizer=tok, progress=lambda m: None)
     out = xr.open_dataset(tmp_path / "out.nc")
     words = [str(w) for w in xr.open_dataset(os.path.join(DATA, "Wehbe2014_sample_F.nc"))["word"].values]
-    assert out["activations"].shape[1] == len(words)
-    i = 9
-    window = words[i - 4:i + 1]
-    ids = tok(window, is_split_into_words=True, return_tensors="pt")
-    mask = torch.tensor([w == 4 for w in ids.word_ids(0)])
-    with torch.no_grad():
-        states = model(**ids, output_hidden_states=True).hidden_states
-    np.testing.assert_allclose(out["activations"].values[1, i], states[2][0][mask].mean(0).numpy(), rtol=1e-5, atol=1e-6)
+    assert out["activations"].shape[:2] == (3, len(words))
+    assert list(out["layer"].values) == ["embedding", "layer.0", "layer.1"]
+    assert out.attrs["readout_rule"] == ea.WEHBE_RULE
+    for i in (0, 2, 9, len(words) - 1):  # a window cut by the chapter's start, and full ones
+        for layer, expected in enumerate(original_readout(model, tok, words, i, 5)):
+            np.testing.assert_allclose(out["activations"].values[layer, i], expected, rtol=1e-5, atol=1e-6)
+
+
+def punctuation_subject(tmp_path, words):
+    path = str(tmp_path / "punct.nc")
+    xr.Dataset(coords={"stimulus_id": ("word", [f"word.{i}" for i in range(len(words))]), "word": ("word", words)}).to_netcdf(path)
+    return path
+
+
+def punctuation_tokenizer():
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    vocab = {t: i for i, t in enumerate(["[UNK]", "[PAD]", "</s>", ",", '"', "@", "Harry", "said", "Hello", "there", "me", "home", "."])}
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    return transformers.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", eos_token="</s>")
+
+
+def test_wehbe_drops_the_papers_punctuation_tokens(tmp_path):
+    tok = punctuation_tokenizer()
+    model = gpt2(tok)
+    words = ["Harry", "said,", '"Hello', 'there."', "me@home", "Harry"]
+    neural = punctuation_subject(tmp_path, words)
+    ea.extract(args(tmp_path, "wehbe", neural, window=3), model=model, tokenizer=tok, progress=lambda m: None)
+    out = xr.open_dataset(tmp_path / "out.nc")
+    assert ea.word_tokens(tok, 'there."') == tok.convert_tokens_to_ids(["there", "."])  # the period stays
+    assert ea.word_tokens(tok, "me@home") == tok.convert_tokens_to_ids(["me", "home"])
+    for i in range(len(words)):
+        for layer, expected in enumerate(original_readout(model, tok, words, i, 3)):
+            np.testing.assert_allclose(out["activations"].values[layer, i], expected, rtol=1e-5, atol=1e-6)
+    # The same word in another context: the embedding layer is the same, the blocks are not.
+    np.testing.assert_array_equal(out["activations"].values[0, 0], out["activations"].values[0, 5])
+    assert not np.allclose(out["activations"].values[2, 0], out["activations"].values[2, 5])
+
+
+def test_wehbe_words_the_readout_cannot_place(tmp_path):
+    tok = punctuation_tokenizer()
+    model = gpt2(tok)
+    for words, message in [(["Harry", ","], "is itself a dropped punctuation token"), (["Harry", '",'], "has no tokens once")]:
+        neural = punctuation_subject(tmp_path, words)
+        with pytest.raises(ea.ExtractionError, match=message):
+            ea.extract(args(tmp_path, "wehbe", neural, window=3, output="bad.nc"), model=model, tokenizer=tok, progress=lambda m: None)
+        assert not os.path.exists(tmp_path / "bad.nc")
 
 
 def test_lebel_story_windows(tmp_path):
@@ -288,6 +341,17 @@ def test_the_same_stimuli_from_another_subject_file_resume(tmp_path):
     assert messages[-1] == f"nothing to do: {tmp_path / 'out.nc'} already holds every requested layer"
     with pytest.raises(ea.ExtractionError, match="stimuli of neural file"):  # another window is another input
         ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_H.nc", window=4), model=model, tokenizer=tok, progress=quiet)
+
+
+def test_a_wehbe_file_of_an_earlier_readout_rule_is_not_added_to(tmp_path):
+    import h5py
+    tok = tokenizer()
+    model = gpt2(tok)
+    ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_F.nc", window=3), model=model, tokenizer=tok, progress=quiet)
+    with h5py.File(tmp_path / "out.nc", "a") as f:
+        del f.attrs["readout_rule"]  # as an output of the earlier readout has it
+    with pytest.raises(ea.ExtractionError, match="readout_rule '<not recorded>'"):
+        ea.extract(args(tmp_path, "wehbe", "Wehbe2014_sample_F.nc", window=3), model=model, tokenizer=tok, progress=quiet)
 
 
 def test_overwrite_replaces_atomically(tmp_path):
