@@ -82,8 +82,9 @@ def one_line(error):
 
 def stimuli(benchmark, neural_path, window):
     """Returns (ids, texts, target) where each text is the model input for that row and
-    `target` says which tokens form the readout: "last" token, or the tokens of the last
-    `target` words (for Wehbe windows, a word count: the final word)."""
+    `target` says which tokens form the readout: "last" token; "word", the final word of a
+    Wehbe window, tokenized as the paper's code does (`wehbe_batch`); "story_word", the
+    final word of a story window, the window tokenized as split words; "surprisal"."""
     import xarray as xr
     ds = xr.open_dataset(neural_path)
 
@@ -121,7 +122,7 @@ def stimuli(benchmark, neural_path, window):
             ids.append(f"{story}.{k}")
             start = max(0, i - window + 1, i - k)  # never reach into the previous story
             texts.append(words[start:i + 1])
-        return ids, texts, "word"
+        return ids, texts, "story_word"
     if benchmark == "futrell":
         return coord("stimulus_id"), coord("word"), "surprisal"
     raise ExtractionError(f"unknown benchmark readout '{benchmark}' ({', '.join(READOUTS)})")
@@ -257,12 +258,23 @@ def readout_batch(model, tokenizer, texts, target, device, limit):
     if target == "word":
         return wehbe_batch(model, tokenizer, texts, device, limit)
     tokenizer.padding_side = "right"
-    # Truncate from the left so the sentence being read is never cut.
-    tokenizer.truncation_side = "left"
-    batch = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=limit)
-    lengths = batch["attention_mask"].sum(1)
-    mask = torch.zeros(batch["input_ids"].shape, dtype=torch.float32)
-    mask[torch.arange(len(texts)), lengths - 1] = 1
+    if target == "story_word":
+        # The window's words as split words; the readout is the last word's tokens.
+        batch = tokenizer(texts, is_split_into_words=True, return_tensors="pt", padding=True, truncation=True, max_length=limit)
+        masks = []
+        for row in range(len(texts)):
+            last = len(texts[row]) - 1
+            masks.append([w == last for w in batch.word_ids(row)])
+        mask = torch.tensor(masks, dtype=torch.float32)
+        if (mask.sum(1) == 0).any():
+            raise ExtractionError("a word produced no tokens after truncation; lower --window")
+    else:
+        # Truncate from the left so the sentence being read is never cut.
+        tokenizer.truncation_side = "left"
+        batch = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=limit)
+        lengths = batch["attention_mask"].sum(1)
+        mask = torch.zeros(batch["input_ids"].shape, dtype=torch.float32)
+        mask[torch.arange(len(texts)), lengths - 1] = 1
     batch = {k: v.to(device) for k, v in batch.items() if k in ("input_ids", "attention_mask")}
     states = hidden_states(model, batch)
     mask = mask.to(device)
