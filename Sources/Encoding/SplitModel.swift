@@ -117,7 +117,13 @@ extension SplitModel {
     /// poorly) plus single-threaded Swift loops, so operators built side by side (each
     /// with single-threaded BLAS) use the cores better than one at a time: whole splits
     /// when there are enough of them, else each split's operators.
+    /// The build's transients are freed by the time it returns, and their memory handed
+    /// back to the system (`MemoryPlan.whileBuildingOperators`).
     public static func build(features: Matrix<S>, splits: [Split], regression: Regression, threads: Int) throws -> [SplitModel<S>] {
+        try MemoryPlan.whileBuildingOperators { try buildModels(features: features, splits: splits, regression: regression, threads: threads) }
+    }
+
+    static func buildModels(features: Matrix<S>, splits: [Split], regression: Regression, threads: Int) throws -> [SplitModel<S>] {
         guard threads > 1 else {
             return try splits.map { try SplitModel(features: features, split: $0, regression: regression) }
         }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Encoding
 import Foundation
 import LinearAlgebra
 
@@ -26,7 +25,6 @@ struct BrainAlignCommand: ParsableCommand {
             setenv(KernelChoice.variable, core, 1)
             execv("/proc/self/exe", CommandLine.unsafeArgv)
         }
-        MemoryPlan.returnLargeFreedBlocksToTheSystem()
         Self.main(nil)
     }
 }

@@ -1,5 +1,5 @@
 // What must be C because it runs inside signal handlers, plus the calls Swift's Glibc
-// module does not expose (renameat2, mallopt). Everything here is async-signal-safe where it has to be: fixed
+// module does not expose (renameat2, mallopt, malloc_trim). Everything here is async-signal-safe where it has to be: fixed
 // preallocated tables, no malloc, no locks, only write/unlink/_exit/sigaction in handlers.
 // The policy (which files, which messages, when to install) lives in the Swift HDF5 module.
 #ifndef BRAINALIGN_PROCESS_GUARD_H
@@ -55,10 +55,13 @@ int pg_rename_noreplace(const char *from, const char *to);
 
 // MARK: Memory
 
-/// Fixes glibc malloc's mmap threshold at `bytes`: larger blocks get their own mappings,
-/// returned to the system when freed (glibc otherwise raises the threshold as such blocks
-/// are freed, and later large blocks stay resident in the heap after free). Returns 0, or
-/// -1 if malloc refused.
-int pg_fix_mmap_threshold(int bytes);
+/// Sets glibc malloc's mmap threshold (blocks at least this large get their own mappings,
+/// returned to the system when freed) and trim threshold (free memory at the top of the
+/// heap beyond this is returned at once), and stops malloc adjusting either by itself.
+/// Returns 0, or -1 if malloc refused.
+int pg_set_malloc_thresholds(int mmap_bytes, int trim_bytes);
+
+/// Returns the free memory of every malloc arena to the system (malloc_trim(0)).
+void pg_release_free_memory(void);
 
 #endif
