@@ -14,7 +14,10 @@ import Foundation
 /// 2 x 2 SVD by one Jacobi rotation instead of LAPACK), checked against scipy's own output.
 public enum TrustRegionCurveFit {
     /// v0 of the fit, or nil when scipy's curve_fit would raise.
-    public static func v0(sizes: [Double], means: [Double]) -> Double? {
+    public static func v0(sizes: [Double], means: [Double]) -> Double? { fit(sizes: sizes, means: means)?.v0 }
+
+    /// (v0, tau) of the fit, or nil when scipy's curve_fit would raise.
+    public static func fit(sizes: [Double], means: [Double]) -> (v0: Double, tau: Double)? {
         Problem(k: sizes, y: means).solve()
     }
 
@@ -23,7 +26,8 @@ public enum TrustRegionCurveFit {
     struct Problem {
         let k: [Double], y: [Double]
         let m: Int
-        static let lower = (0.0, -Double.infinity), upper = (1.0, Double.infinity)
+        /// The bounds of parameter j: v0 in [0, 1], tau unbounded.
+        static func bounds(_ j: Int) -> (lower: Double, upper: Double) { j == 0 ? (0, 1) : (-.infinity, .infinity) }
         static let ftol = 1e-8, xtol = 1e-8, gtol = 1e-8
         static let relativeStep = Double.ulpOfOne.squareRoot()
 
@@ -33,11 +37,11 @@ public enum TrustRegionCurveFit {
             (0..<m).map { i in x.a * (1 - exp(-k[i] / x.b)) - y[i] }
         }
 
-        func solve() -> Double? {
+        func solve() -> (v0: Double, tau: Double)? {
             do { return try run() } catch { return nil }
         }
 
-        func run() throws -> Double? {
+        func run() throws -> (v0: Double, tau: Double)? {
             var x = Vec2(0.5, 1)
             var f = residuals(x)
             guard f.allSatisfy(\.isFinite) else { return nil }  // scipy raises ValueError
@@ -92,14 +96,14 @@ public enum TrustRegionCurveFit {
             // status 0 (evaluation limit) is curve_fit's RuntimeError; its covariance step
             // (an SVD of the final Jacobian) raises on a non-finite Jacobian.
             guard let status, status > 0, J.isFinite else { return nil }
-            return x.a
+            return (x.a, x.b)
         }
 
         /// Coleman-Li scaling: the distance to the bound the gradient points to.
         func scalingVector(_ x: Vec2, _ g: Vec2) -> (v: Vec2, dv: Vec2) {
             var v = Vec2(1, 1), dv = Vec2(0, 0)
             for j in 0..<2 {
-                let lb = j == 0 ? Self.lower.0 : Self.lower.1, ub = j == 0 ? Self.upper.0 : Self.upper.1
+                let (lb, ub) = Self.bounds(j)
                 if g[j] < 0 && ub.isFinite { v[j] = ub - x[j]; dv[j] = -1 }
                 if g[j] > 0 && lb.isFinite { v[j] = x[j] - lb; dv[j] = 1 }
             }
@@ -107,14 +111,14 @@ public enum TrustRegionCurveFit {
         }
 
         func inBounds(_ x: Vec2) -> Bool {
-            x.a >= Self.lower.0 && x.a <= Self.upper.0 && x.b >= Self.lower.1 && x.b <= Self.upper.1
+            (0..<2).allSatisfy { x[$0] >= Self.bounds($0).lower && x[$0] <= Self.bounds($0).upper }
         }
 
         /// make_strictly_feasible with rstep = 0: a coordinate on a bound moves one ulp inside.
         func strictlyFeasible(_ x: Vec2) -> Vec2 {
             var out = x
             for j in 0..<2 {
-                let lb = j == 0 ? Self.lower.0 : Self.lower.1, ub = j == 0 ? Self.upper.0 : Self.upper.1
+                let (lb, ub) = Self.bounds(j)
                 if x[j] <= lb { out[j] = lb.nextUp } else if x[j] >= ub { out[j] = ub.nextDown }
                 if out[j] < lb || out[j] > ub { out[j] = 0.5 * (lb + ub) }
             }
@@ -125,7 +129,7 @@ public enum TrustRegionCurveFit {
         func stepToBound(_ x: Vec2, _ s: Vec2) -> (Double, Vec2) {
             var steps = Vec2(.infinity, .infinity)
             for j in 0..<2 where s[j] != 0 {
-                let lb = j == 0 ? Self.lower.0 : Self.lower.1, ub = j == 0 ? Self.upper.0 : Self.upper.1
+                let (lb, ub) = Self.bounds(j)
                 steps[j] = max((lb - x[j]) / s[j], (ub - x[j]) / s[j])
             }
             let minimum = min(steps.a, steps.b)
@@ -320,9 +324,7 @@ struct Jacobian {
     init(problem: TrustRegionCurveFit.Problem, x: Vec2, f: [Double]) {
         var rows = [Vec2](repeating: Vec2(0, 0), count: problem.m)
         for j in 0..<2 {
-            let xj = x[j]
-            let lb = j == 0 ? TrustRegionCurveFit.Problem.lower.0 : TrustRegionCurveFit.Problem.lower.1
-            let ub = j == 0 ? TrustRegionCurveFit.Problem.upper.0 : TrustRegionCurveFit.Problem.upper.1
+            let xj = x[j], (lb, ub) = TrustRegionCurveFit.Problem.bounds(j)
             var h = TrustRegionCurveFit.Problem.relativeStep * (xj >= 0 ? 1 : -1) * max(1, abs(xj))
             let lowerDistance = xj - lb, upperDistance = ub - xj
             let moved = xj + h

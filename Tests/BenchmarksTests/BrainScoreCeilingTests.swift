@@ -8,8 +8,14 @@ import Testing
 
 /// `brainalign ceiling` (default procedure) against Brain-Score language 2.3.0's own
 /// ExtrapolationCeiling, run by tools/make_brainscore_ceiling_fixture.py on the committed
-/// files (which also checks tools/reference_ceiling_brainscore.py against it): per neuroid
-/// and the ceiling within 1e-6.
+/// files (which also checks tools/reference_ceiling_brainscore.py against it): the ceiling
+/// within 1e-6, per neuroid within 1e-6 but for a few neuroids within 2e-6. Why not all: the
+/// curve fit differentiates by forward differences (step 1.5e-8), which turns a last-bit
+/// difference of exp into a 1e-8 relative difference of the Jacobian, and Brain-Score's
+/// numpy 1.26 computes exp with Intel's SVML (about a quarter of its values differ from the C
+/// library's in the last bit); on fits that stop on a tolerance (tau unbounded) the iterate
+/// where they stop moves by up to ~1e-6. Brain-Score's own fit under numpy 2.4 moves further
+/// (0.04 on the constant voxel).
 @Suite struct BrainScoreCeilingTests {
     static func settings(neural: String, output: String, memory: Int = 2 << 30, threads: Int = 2) -> RunSettings {
         RunSettings(neuralPaths: [neural], outputPath: output, overwrite: true, precision: .float64, memoryBudget: memory, threads: threads, commandLine: "test")
@@ -32,14 +38,18 @@ import Testing
         let ids = try file.strings("neuroid_id")
         let expected = Dictionary(uniqueKeysWithValues: zip(try #require(reference["neuroid_id"] as? [String]), doubles(reference["neuroid_ceilings"])))
         #expect(ids.count == expected.count)
-        var worst = 0.0
+        var worst = 0.0, beyond = 0
         for (id, ours) in zip(ids, result.neuroidCeilings) {
             let theirs = try #require(expected[id])
             // A neuroid with a failed fit is NaN in both (Brain-Score's median over bootstraps).
             #expect(ours.isNaN == theirs.isNaN, "\(name) \(id): ours \(ours), Brain-Score \(theirs)")
-            if !ours.isNaN && !theirs.isNaN { worst = max(worst, abs(ours - theirs)) }
+            if !ours.isNaN && !theirs.isNaN {
+                worst = max(worst, abs(ours - theirs))
+                if abs(ours - theirs) > 1e-6 { beyond += 1 }
+            }
         }
-        #expect(worst <= 1e-6, "\(name): worst per-neuroid |ours - Brain-Score| = \(worst)")
+        #expect(worst <= 2e-6, "\(name): worst per-neuroid |ours - Brain-Score| = \(worst)")
+        #expect(beyond * 20 <= ids.count, "\(name): \(beyond) of \(ids.count) neuroids beyond 1e-6")
         #expect(abs(result.ceiling - doubles([reference["ceiling"] as Any])[0]) <= 1e-6, "\(name): \(result.ceiling)")
         // The file: the per-neuroid variable, the ceiling, the procedure and its parameters.
         #expect(sameValues(try file.doubles("neuroid_ceiling"), result.neuroidCeilings))

@@ -32,7 +32,16 @@ import Testing
                 continue
             }
             let expected = doubles([c["v0"] as Any])[0]
-            let v0 = try #require(ours, "scipy fitted \(expected) on \(c["means"]!)")
+            let sizes = doubles(c["sizes"]), means = doubles(c["means"])
+            let (v0, tau) = try #require(TrustRegionCurveFit.fit(sizes: sizes, means: means), "scipy fitted \(expected) on \(means)")
+            if means.allSatisfy({ $0 == 0 }) {
+                // Degenerate (a constant voxel): any v0 fits as tau grows without bound, and where
+                // the iteration halts depends on the last bits of exp (numpy 1.26's SVML here;
+                // numpy 2.4 stops elsewhere too). Ours must also have reached a zero residual.
+                #expect(v0 > 0 && v0 < 1)
+                #expect(sizes.allSatisfy { abs(v0 * (1 - exp(-$0 / tau))) < 1e-3 }, "case \(index): residual at (\(v0), \(tau))")
+                continue
+            }
             // Rounding only: scipy itself moves v0 by up to ~1e-6 when the means move by 1e-15
             // (the fit stops on a tolerance, tau unbounded); ours rounds 2 x 2 products differently.
             #expect(abs(v0 - expected) <= 1e-6, "case \(index): v0 \(v0) vs scipy \(expected)")

@@ -51,7 +51,9 @@ public struct BrainScoreCeiling: Sendable {
         public var fits: Int
         public var bytes: Int
         public var workers: Int
-        /// A deliberately rough estimate (eigendecompositions dominate; ~1 GFLOP/s per thread).
+        /// A rough estimate: eigendecompositions and products at ~10 GFLOP/s per worker, 20 µs
+        /// per fit (calibrated on tools/bench_ceiling.py: the Pereira-sized run, 5,100
+        /// eigendecompositions of 345 x 345 and 1.2 M fits, took ~190 s on 2 loaded cores).
         public var estimatedSeconds: Double
     }
 
@@ -106,7 +108,7 @@ public struct BrainScoreCeiling: Sendable {
         }
         let eigenFlops = 10.0 * pow(Double(trainRows), 3)
         let regressionFlops = 2.0 * Double(testRows * trainRows) * Double(largestSubject) * Double(splits)
-        let seconds = (Double(pools * splits) * eigenFlops + Double(regressions) * regressionFlops) / 1e9 / Double(workers)
+        let seconds = (Double(pools * splits) * eigenFlops + Double(regressions) * regressionFlops) / 1e10 / Double(workers)
             + Double(neuroids * bootstraps) * 20e-6 / Double(workers)
         return Plan(subjects: names, sizes: sizes, splits: splits, combinations: combinations, regressions: regressions, eigendecompositions: pools * splits,
                     fits: neuroids * bootstraps, bytes: fixed + perWorker * workers, workers: workers, estimatedSeconds: seconds)

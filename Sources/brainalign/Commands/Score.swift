@@ -87,7 +87,7 @@ struct Score: ParsableCommand {
     @Option(help: ArgumentHelp("Only these layers (comma-separated names, in this order).", valueName: "names"))
     var layers: String?
 
-    @Option(help: ArgumentHelp("A ceiling file from `brainalign ceiling` to normalise by (instead of the published ceiling).", valueName: "file"))
+    @Option(help: ArgumentHelp("A ceiling file from `brainalign ceiling` to normalise by (instead of the published ceiling); refused if made for another benchmark or from another neural file.", valueName: "file"))
     var ceiling: String?
 
     /// The protocol flags a user gave (they cannot be combined with --benchmark).
@@ -152,7 +152,8 @@ struct Score: ParsableCommand {
 
     func run() throws {
         let chosen: any Benchmark = try benchmark.map { try BenchmarkRegistry.named($0) } ?? NeuralBenchmark.custom(customProtocol)
-        let ceilingOverride = try ceiling.map { try CeilingFile.read($0, for: benchmark) }
+        // A ceiling must come from the same benchmark and (one neural file) the same data.
+        let ceilingOverride = try ceiling.map { try CeilingFile.read($0, for: benchmark, neural: neural.count == 1 ? neural[0] : nil) }
         let settings = RunSettings(
             neuralPaths: neural, neuralVariable: neuralVariable, activationsPath: activations,
             outputPath: output.output ?? "brainalign-scores.nc", overwrite: output.overwrite, precision: precision.precision,
