@@ -214,6 +214,22 @@ import Testing
         #expect(ceilings[0] == ceilings[1] && ceilings[1] == ceilings[2])
     }
 
+    /// `score --ceiling` refuses a ceiling computed from another neural file, before scoring.
+    @Test func scoreRefusesACeilingOfOtherData() throws {
+        let temporary = try TemporaryDirectory()
+        let ceiling = temporary.path("blank_ceiling.nc")
+        let made = try CLI.run(["ceiling", "--neural", Fixture.repositoryRoot.appendingPathComponent("datasets/Blank2014_sample.nc").path,
+                                "--benchmark", "Blank2014-linear", "--bootstraps", "2", "--output", ceiling, "--quiet"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let output = temporary.path("score.nc")
+        let refused = try CLI.run(["score", "--benchmark", "Blank2014-linear",
+                                   "--neural", Fixture.repositoryRoot.appendingPathComponent("datasets/Pereira2018_sample.nc").path,
+                                   "--activations", Fixture.repositoryRoot.appendingPathComponent("datasets/Blank2014_sample_activations.nc").path,
+                                   "--ceiling", ceiling, "--output", output])
+        #expect(refused.status != 0 && refused.stderr.contains("another neural file"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
     /// The default is Brain-Score's procedure, deterministic whatever --threads says; the
     /// sampled procedure's options are refused with it.
     @Test func brainScoreProcedureByDefault() throws {

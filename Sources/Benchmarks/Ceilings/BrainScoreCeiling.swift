@@ -37,6 +37,8 @@ public struct BrainScoreCeiling: Sendable {
     /// Above this estimated run time the default procedure refuses (suggesting
     /// `--procedure sampled`); an explicit `--procedure brainscore` runs anyway.
     public static let longRunSeconds = 3600.0
+    /// Pools computed per worker before their scores are moved into the table.
+    static let poolsPerWorkerBatch = 4
 
     public init() {}
 
@@ -92,13 +94,15 @@ public struct BrainScoreCeiling: Sendable {
         let largestTable = sizes.map { binomial(n - 1, $0 - 1) * splits }.max() ?? 0
         let tableEntries = sizes.reduce(0) { $0 + binomial(n - 1, $1 - 1) * splits }
         let largestSubject = columns.map(\.count).max() ?? 0
-        // Fixed: the data and its per-subject copy, Gram matrices, one size's table and its
-        // pool results, the bootstrap means of every size, the fitted v0s, the draw counts.
-        let fixed = MemoryPlan.processBaseline + 8 * rows * neuroids * 2 + 8 * n * rows * rows + 8 * largestTable * neuroids * 2
+        // Fixed: the data and its per-subject copy, Gram matrices, one size's table, the
+        // bootstrap means of every size, the fitted v0s, the draw counts.
+        let fixed = MemoryPlan.processBaseline + 8 * rows * neuroids * 2 + 8 * n * rows * rows + 8 * largestTable * neuroids
             + 8 * bootstraps * sizes.count * neuroids + 8 * bootstraps * neuroids + 8 * bootstraps * tableEntries
         // Per worker: the pooled Gram, the kernel blocks, eigenvectors and products, the
-        // split operators, one target's training block and predictions.
+        // split operators, one target's training block and predictions, and the scores of
+        // its batch of pools (at most every neuroid x splits per pool).
         let perWorker = 8 * (rows * rows + 5 * trainRows * trainRows + 2 * splits * testRows * trainRows + trainRows * largestSubject * 2)
+            + 8 * Self.poolsPerWorkerBatch * splits * neuroids
         var workers = max(1, threads)
         if let budget = memoryBudget {
             guard budget >= fixed + perWorker else {
@@ -144,25 +148,29 @@ public struct BrainScoreCeiling: Sendable {
         for (sizeIndex, k) in plan.sizes.enumerated() {
             let order = CombinationOrder(names: names, size: k)
             let entries = order.perTarget * splitCount
-            // 1. Every pool of k - 1 subjects, each serving every subject outside it.
-            let pools = combinations(of: n, choose: k - 1)
-            let results = ConcurrentSlots<Swift.Result<[(target: Int, r: Matrix<Double>)], Error>>(count: pools.count)
-            let workers = plan.workers
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: pools.count, by: workers) {
-                    results.set(index, Swift.Result {
-                        try Self.regressions(pool: pools[index], subjectCount: n, grams: grams, blocks: blocks, splits: splits) { done.increment() }
-                    })
-                    progress(done.value, plan.regressions)
-                }
-            }
+            // 1. Every pool of k - 1 subjects, each serving every subject outside it, a batch
+            //    of pools at a time (so only one batch's results wait beside the table).
             // 2. The table: row = position of the combination among the target's x splits.
+            let pools = combinations(of: n, choose: k - 1)
             var table = Matrix<Double>(rows: entries, columns: neuroids)
-            for (index, outcome) in results.values.enumerated() {
-                for (target, r) in try outcome!.get() {
-                    let position = order.position(pools[index] + [target], of: target)
-                    for (j, column) in columns[target].enumerated() {
-                        for s in 0..<splitCount { table[position * splitCount + s, column] = r[s, j] }
+            let workers = plan.workers, batch = workers * Self.poolsPerWorkerBatch
+            for start in stride(from: 0, to: pools.count, by: batch) {
+                let batchPools = Array(pools[start..<min(start + batch, pools.count)])
+                let results = ConcurrentSlots<Swift.Result<[(target: Int, r: Matrix<Double>)], Error>>(count: batchPools.count)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for index in stride(from: worker, to: batchPools.count, by: workers) {
+                        results.set(index, Swift.Result {
+                            try Self.regressions(pool: batchPools[index], subjectCount: n, grams: grams, blocks: blocks, splits: splits) { done.increment() }
+                        })
+                        progress(done.value, plan.regressions)
+                    }
+                }
+                for (index, outcome) in results.values.enumerated() {
+                    for (target, r) in try outcome!.get() {
+                        let position = order.position(batchPools[index] + [target], of: target)
+                        for (j, column) in columns[target].enumerated() {
+                            for s in 0..<splitCount { table[position * splitCount + s, column] = r[s, j] }
+                        }
                     }
                 }
             }
@@ -187,7 +195,7 @@ public struct BrainScoreCeiling: Sendable {
             }
         }
         let v0 = fitted.values.map { $0! }
-        let perNeuroid = v0.map { $0.contains(where: \.isNaN) ? .nan : median($0) }
+        let perNeuroid = v0.map { $0.contains(where: \.isNaN) ? .nan : nanMedian($0) }  // numpy's median: NaN if any
         let perBootstrap = (0..<bootstraps).map { b in nanMedian(v0.map { $0[b] }) }
         return Result(plan: plan, neuroidCeilings: perNeuroid, ceiling: nanMedian(perNeuroid),
                       interval: (nanPercentile(perBootstrap, 2.5), nanPercentile(perBootstrap, 97.5)),
@@ -212,13 +220,6 @@ public struct BrainScoreCeiling: Sendable {
             return (target, r)
         }
     }
-}
-
-/// numpy's median: the mean of the two middle values for an even count.
-func median(_ values: [Double]) -> Double {
-    guard !values.isEmpty else { return .nan }
-    let sorted = values.sorted(), mid = sorted.count / 2
-    return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 func binomial(_ n: Int, _ k: Int) -> Int {
