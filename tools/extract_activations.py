@@ -12,6 +12,11 @@ neural dataset file itself, so the ids always match:
   wehbe    one row per word of a Wehbe subject file (`word`, `stimulus_id`): the model reads
            a window of --window words ending at the word; the word's vector is the mean of
            its tokens' hidden states.
+  lebel    one row per word of a story-layout subject file (`word`, `word_story`, `word_time`;
+           tools/convert_lebel.py): within each story the model reads a window of --window
+           words ending at the word (only that story's earlier words); the word's vector is the
+           mean of its tokens' hidden states. Rows have stimulus_id `<story>.<k>` and carry
+           `story` and `word_time` coordinates, which the story benchmarks (LeBel2023) read.
   futrell  per-word surprisal in bits (`word`, `stimulus_id` of the reading-time file): all
            words as one running text; each token's -log2 p(token | earlier text), the context
            truncated from the left at the model's maximum length (scored in windows advancing
@@ -102,9 +107,35 @@ def stimuli(benchmark, neural_path, window):
     if benchmark == "wehbe":
         words, ids = coord("word"), coord("stimulus_id")
         return ids, [words[max(0, i - window + 1):i + 1] for i in range(len(words))], "word"
+    if benchmark == "lebel":
+        words, stories = coord("word"), coord("word_story")
+        ids, texts, position = [], [], {}
+        for i, story in enumerate(stories):
+            k = position.get(story, 0)
+            position[story] = k + 1
+            ids.append(f"{story}.{k}")
+            start = max(0, i - window + 1, i - k)  # never reach into the previous story
+            texts.append(words[start:i + 1])
+        return ids, texts, "word"
     if benchmark == "futrell":
         return coord("stimulus_id"), coord("word"), "surprisal"
-    raise ExtractionError(f"unknown benchmark readout '{benchmark}' (pereira, blank, wehbe, futrell)")
+    raise ExtractionError(f"unknown benchmark readout '{benchmark}' ({', '.join(READOUTS)})")
+
+
+def row_coordinates(benchmark, neural_path):
+    """Coordinates written beside stimulus_id: the lebel readout's story and word_time."""
+    if benchmark != "lebel":
+        return {}
+    import xarray as xr
+    ds = xr.open_dataset(neural_path)
+    times = ds["word_time"].values.astype(np.float64) if "word_time" in ds.variables else None
+    if times is None:
+        raise ExtractionError(f"{neural_path}: no 'word_time' coordinate, which the lebel readout needs")
+    stories = [str(v) for v in ds["word_story"].values]
+    for i in range(1, len(times)):
+        if stories[i] == stories[i - 1] and times[i] < times[i - 1]:
+            raise ExtractionError(f"{neural_path}: word times are not increasing within story '{stories[i]}' (word {i}: {times[i]} s after {times[i - 1]} s)")
+    return {"story": np.array(stories, dtype=object), "word_time": times}
 
 
 # MARK: models
@@ -303,7 +334,7 @@ def temporary_beside(path):
     return temporary
 
 
-def open_output(path, ids, names, features, attributes, create=False):
+def open_output(path, ids, names, features, attributes, create=False, coordinates=None):
     """Opens (resuming) or creates the output. Returns the file and, for each requested layer,
     its index in the file's `layer` dimension. `create` writes a new file at `path` even if
     one exists there (the --overwrite temporary)."""
@@ -329,9 +360,12 @@ def open_output(path, ids, names, features, attributes, create=False):
         f.create_variable("layer", ("layer",), dtype=h5py.string_dtype())[:] = np.array(names, dtype=object)
         f.create_variable("stimulus_id", ("presentation",), dtype=h5py.string_dtype())[:] = np.array(ids, dtype=object)
         f.create_variable("written", ("layer", "presentation"), data=np.zeros((len(names), len(ids)), dtype=np.uint8))
+        for name, values in (coordinates or {}).items():
+            dtype = h5py.string_dtype() if values.dtype == object else values.dtype
+            f.create_variable(name, ("presentation",), dtype=dtype)[:] = values
         acts = f.create_variable("activations", ("layer", "presentation", "feature"), dtype=np.float32,
                                  chunks=(1, min(len(ids), 1024), features), fillvalue=np.nan)
-        acts.attrs["coordinates"] = "stimulus_id"
+        acts.attrs["coordinates"] = " ".join(["stimulus_id"] + list(coordinates or {}))
     except Exception:
         f.close()
         raise
@@ -356,6 +390,7 @@ def extract(args, model=None, tokenizer=None, progress=print):
     """Runs one extraction; returns the (loaded) model and tokenizer for the next one."""
     import transformers
     ids, texts, target = stimuli(args.benchmark, args.neural, args.window)
+    coordinates = row_coordinates(args.benchmark, args.neural)
     requested = {"model": args.model, "benchmark_readout": args.benchmark, "dtype": args.dtype, "stimuli_sha1": fingerprint(ids, texts)}
     resume = os.path.exists(args.output) and not args.overwrite
     if resume:  # refuse before the (slow) model load what can be refused already
@@ -389,7 +424,8 @@ def extract(args, model=None, tokenizer=None, progress=print):
     # --overwrite fills a temporary file and renames it over the old output only once complete.
     destination = temporary_beside(args.output) if args.overwrite and os.path.exists(args.output) else args.output
     try:
-        f, slots = open_output(destination, ids, [names[i] for i in wanted], first.shape[2], attributes, create=destination != args.output)
+        f, slots = open_output(destination, ids, [names[i] for i in wanted], first.shape[2], attributes, create=destination != args.output,
+                               coordinates=coordinates)
         try:
             computed = fill(f, slots, wanted, names, ids, texts, target, model, tokenizer, args, limit, progress)
         finally:
@@ -445,7 +481,7 @@ def parse(argv=None):
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"])
     parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--window", type=int, default=20, help="wehbe: words per window (default 20)")
+    parser.add_argument("--window", type=int, default=20, help="wehbe, lebel: words per window (default 20)")
     parser.add_argument("--max-length", type=int, help="context limit in tokens (default: the model's)")
     parser.add_argument("--stride", type=int, help="futrell: tokens scored per window (default: half the context)")
     parser.add_argument("--overwrite", action="store_true",
@@ -458,7 +494,7 @@ def parse(argv=None):
     return args
 
 
-READOUTS = ["pereira", "blank", "wehbe", "futrell"]
+READOUTS = ["pereira", "blank", "wehbe", "lebel", "futrell"]
 
 
 def run_jobs(args):

@@ -26,6 +26,12 @@ python3 tools/reference_wehbe.py --subjects datasets/Wehbe2014_sample_F.nc datas
   --activations datasets/Wehbe2014_sample_activations.nc --output $K/wehbe.json
 python3 tools/make_wehbe_fixture.py
 python3 tools/reference_wehbe_original.py --subjects $K/wehbe_literal_F.nc --activations $K/wehbe_literal_activations.nc --output $K/wehbe_literal.json
+L=datasets/LeBel2023_sample
+python3 tools/reference_lebel.py --subjects ${L}_UTS01.nc ${L}_UTS02.nc --activations ${L}_activations.nc \
+  --test-stories wheretheressmoke --inner bootstrap:20:10:8 --output $K/lebel_bootstrap.json
+python3 tools/reference_lebel.py --subjects ${L}_UTS01.nc --activations ${L}_activations.nc --story-folds 5 --delays 1,2 \
+  --trim 12:6 --inner stories:2 --output $K/lebel_storyfolds.json
+python3 tools/reference_lebel.py --units Tests/EncodingTests/Fixtures/lebel_units.json
 python3 tools/make_study_fixtures.py
 python3 tools/reference_ceiling.py --make-data $K/ceiling_sample.nc
 python3 tools/reference_ceiling.py --neural $K/ceiling_sample.nc --subsets 4 --held-out 2 --bootstraps 20 --seed 3 --output $K/ceiling.json

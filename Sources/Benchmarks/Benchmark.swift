@@ -58,17 +58,22 @@ public protocol BenchmarkPart: Sendable {
     /// Scores the part into its result file, returned staged (not yet under its real
     /// name): the runner publishes all parts of a run together.
     func score(settings: RunSettings, observer: RunObserver) throws -> ScoredPart
+    /// Whether `score` shares its work among MPI ranks (`settings.ranks`). Parts that do
+    /// not are scored by the lead alone while the other ranks wait.
+    var spreadsOverRanks: Bool { get }
 }
 
 extension BenchmarkPart {
     public func preflight(settings: RunSettings) throws {}
+    public var spreadsOverRanks: Bool { false }
 }
 
-/// A part's numbers and its result file, written but not yet published.
+/// A part's numbers and its result file, written but not yet published. Over MPI ranks
+/// only the lead has the file (and the layer scores).
 public struct ScoredPart: Sendable {
     public var result: PartResult
-    public var file: StagedFile
-    public init(result: PartResult, file: StagedFile) {
+    public var file: StagedFile?
+    public init(result: PartResult, file: StagedFile?) {
         self.result = result
         self.file = file
     }

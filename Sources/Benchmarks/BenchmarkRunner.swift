@@ -12,23 +12,31 @@ public enum BenchmarkRunner {
         try checkDestinations(destinations, inputs: parts.flatMap(\.inputFiles), overwrite: settings.overwrite)
         for part in parts { try part.preflight(settings: settings) }
         // Every part is written under a temporary name; all appear together at the end, or
-        // none does (a failure in part 2 leaves part 1's destination as it was).
+        // none does (a failure in part 2 leaves part 1's destination as it was). Over MPI
+        // ranks, every rank passes the same agreement points in the same order (see
+        // `RankGroup`): the lead writes the combination and publishes, once every rank
+        // has finished, and a failure anywhere stops all ranks before anything appears.
+        let ranks = settings.ranks
         var staged: [StagedFile] = []
         do {
             var results: [PartResult] = []
             for part in parts {
-                let scored = try part.score(settings: settings, observer: observer)
-                staged.append(scored.file)
-                results.append(scored.result)
+                let scored = part.spreadsOverRanks
+                    ? try part.score(settings: settings, observer: observer)
+                    : try ranks.onLead { try part.score(settings: settings, observer: observer) }
+                if let file = scored?.file { staged.append(file) }
+                if let scored { results.append(scored.result) }
             }
             var combined: PartResult? = nil
-            if let combinedPath, let combination = benchmark.combine(results, outputPath: combinedPath) {
-                staged.append(try SummaryResultWriter.writeCombined(combination, parts: results, overwrite: settings.overwrite,
-                                                                    provenance: Provenance(benchmark: benchmark.name, settings: settings),
-                                                                    description: benchmark.combination))
-                combined = combination
+            try ranks.onLead {
+                if let combinedPath, let combination = benchmark.combine(results, outputPath: combinedPath) {
+                    staged.append(try SummaryResultWriter.writeCombined(combination, parts: results, overwrite: settings.overwrite,
+                                                                        provenance: Provenance(benchmark: benchmark.name, settings: settings),
+                                                                        description: benchmark.combination))
+                    combined = combination
+                }
+                try StagedFile.publishAll(staged)
             }
-            try StagedFile.publishAll(staged)
             return BenchmarkResult(benchmark: benchmark.name, parts: results, combined: combined)
         } catch {
             staged.forEach { $0.discard() }

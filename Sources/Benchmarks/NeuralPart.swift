@@ -5,6 +5,8 @@ import Scoring
 
 /// A neural part of a benchmark, scored by the shared layer loop into one result file.
 public struct NeuralPart: BenchmarkPart {
+    /// Spread over MPI ranks: each streams its share of the voxel slabs.
+    public var spreadsOverRanks: Bool { true }
     public var name: String
     public var outputPath: String
     public var design: ScoringDesign
@@ -32,13 +34,15 @@ public struct NeuralPart: BenchmarkPart {
 
     public func score(settings: RunSettings, observer: RunObserver) throws -> ScoredPart {
         let start = Date()
-        let writer = try NeuralResultWriter(path: outputPath, overwrite: settings.overwrite, layout: layout, part: name, provenance: provenance)
+        let writer = try NeuralResultWriter(path: outputPath, overwrite: settings.overwrite, layout: layout, part: name, provenance: provenance,
+                                            ranks: settings.ranks)
         do {
             let (layers, plan, warnings) = try LayerLoop.run(design, settings: settings, writer: writer, observer: observer)
             let result = PartResult(name: name, outputPath: outputPath, layers: layers, ceiling: ceiling,
                                     stimuli: layout.presentationIDs.count, neuroids: layout.neuroidCount, plan: plan,
                                     seconds: Date().timeIntervalSince(start), warnings: warnings)
-            return ScoredPart(result: result, file: try writer.stage(result))
+            // Over MPI ranks only the lead has the summaries and the file.
+            return ScoredPart(result: result, file: try settings.ranks.onLead { try writer.stage(result) })
         } catch {
             writer.discard()
             throw error

@@ -2,7 +2,7 @@ import Scoring
 
 /// Every benchmark `brainalign score --benchmark NAME` accepts: one list of instances.
 public enum BenchmarkRegistry {
-    public static let all: [any Benchmark] = NeuralBenchmark.all + [WehbeBenchmark(), FutrellBenchmark.futrell2018]
+    public static let all: [any Benchmark] = NeuralBenchmark.all + [WehbeBenchmark(), FutrellBenchmark.futrell2018, StoryBenchmark.lebel2023]
 
     public static var names: [String] { all.map(\.name) }
 

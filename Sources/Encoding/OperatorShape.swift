@@ -35,14 +35,18 @@ public struct OperatorShape: Sendable, Equatable {
     public var intercept: Bool
     /// Candidates (penalties) the operator predicts.
     public var candidates: Int
+    /// Features per row (p), when known; nil when a transform cannot say in advance, in
+    /// which case the estimates below take p = k, the fewest it can be.
+    public var features: Int?
 
-    public init(form: OperatorForm, evaluationRows: Int, trainingRows: Int, directions: Int, intercept: Bool, candidates: Int) {
+    public init(form: OperatorForm, evaluationRows: Int, trainingRows: Int, directions: Int, intercept: Bool, candidates: Int, features: Int? = nil) {
         self.form = form
         self.evaluationRows = evaluationRows
         self.trainingRows = trainingRows
         self.directions = directions
         self.intercept = intercept
         self.candidates = candidates
+        self.features = features
     }
 
     /// Columns of the factors (the ridge directions plus the mean's).
@@ -54,6 +58,20 @@ public struct OperatorShape: Sendable, Equatable {
         case .stacked: candidates * evaluationRows * trainingRows
         case .factored: (evaluationRows + trainingRows) * rank + candidates * rank
         }
+    }
+
+    /// Elements alive at once while this operator is built, beside the finished operator
+    /// (`SplitModel` and `PredictionOperators.ridge`/`leastSquares`): the outer split's
+    /// gathered rows, this operator's gathered and prepared copies of its training and
+    /// evaluation rows (each bounded by (m + n)·p), the Gram matrix (g x g, g = min(n, p))
+    /// and its eigenvectors, the two factor products, and the assembly's copy (the stacked
+    /// form's scaled stack, or the factored form's factors with the mean direction added).
+    public var buildElements: Int {
+        let m = evaluationRows, n = trainingRows, k = directions, p = max(features ?? k, k)
+        guard !(form == .stacked && m == 0) else { return 0 }  // nothing to predict: no decomposition
+        let g = min(n, p)
+        let assembly = form == .stacked ? candidates * m * k : (intercept ? (m + n) * rank : 0)
+        return 3 * (m + n) * p + 2 * g * g + (m + n) * max(k, min(n, p)) + assembly
     }
 
     /// Multiply-adds per voxel to predict every candidate (inner cross-validation).
@@ -97,21 +115,27 @@ public struct OperatorShape: Sendable, Equatable {
     /// every candidate (m·n for the chosen one); the factored form k'·n for Z plus A·m·k'
     /// (m·k'), k' = k (+1 with an intercept). The voxel term dominates (a run has
     /// thousands of voxels; building either form costs about k voxels' worth), so the form
-    /// with fewer multiply-adds per voxel is used; on a tie, the one holding fewer bytes.
+    /// with fewer multiply-adds per voxel is used, unless the two are within 10% of each
+    /// other: then the one holding fewer bytes wins (a chunked-bootstrap draw predicting
+    /// 5,000 rows from 1,000 costs the same either way, but its stacked operator is 8x the
+    /// factors; the flops of two GEMM shapes that close are not worth that memory).
     /// The factored form wins when rows outnumber features enough (k·(n + A·m) < A·m·n);
-    /// when features outnumber rows k = n and the stacked form always wins.
+    /// when features outnumber rows k = n and the stacked form wins (by flops, or by bytes
+    /// for a single candidate).
     public static func choose(_ choice: OperatorFormChoice, evaluationRows m: Int, trainingRows n: Int, features p: Int,
                               intercept: Bool, candidates: Int, allCandidates: Bool) -> OperatorShape {
         let k = min(n, p)
-        let stacked = OperatorShape(form: .stacked, evaluationRows: m, trainingRows: n, directions: k, intercept: intercept, candidates: candidates)
+        let stacked = OperatorShape(form: .stacked, evaluationRows: m, trainingRows: n, directions: k, intercept: intercept, candidates: candidates,
+                                    features: p == Int.max ? nil : p)
         var factored = stacked
         factored.form = .factored
         switch choice {
         case .stacked: return stacked
         case .factored: return factored
         case .automatic:
-            let cost = { (s: OperatorShape) in allCandidates ? s.multiplyAddsForAllCandidates : s.multiplyAddsForChosenCandidate }
-            if cost(factored) != cost(stacked) { return cost(factored) < cost(stacked) ? factored : stacked }
+            let cost = { (s: OperatorShape) in Double(allCandidates ? s.multiplyAddsForAllCandidates : s.multiplyAddsForChosenCandidate) }
+            let (f, st) = (cost(factored), cost(stacked))
+            if abs(f - st) > 0.1 * max(f, st) { return f < st ? factored : stacked }
             return factored.elements < stacked.elements ? factored : stacked
         }
     }

@@ -1,4 +1,8 @@
+#if MPI
+import CHDF5MPI
+#else
 import CHDF5
+#endif
 
 /// A dataset: an n-dimensional array in a file, read and written whole or by
 /// hyperslab (a rectangular block given by `start` and `count`, row-major / C order).

@@ -1,4 +1,8 @@
+#if MPI
+import CHDF5MPI
+#else
 import CHDF5
+#endif
 
 /// HDF5 dimension scales (the hdf5_hl H5DS API): how netCDF-4 and xarray name the
 /// dimensions of a dataset. A scale is a 1-D dataset marked `CLASS=DIMENSION_SCALE`;

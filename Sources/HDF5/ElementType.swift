@@ -1,4 +1,8 @@
+#if MPI
+import CHDF5MPI
+#else
 import CHDF5
+#endif
 
 /// The element type of a dataset or attribute, as this module understands it.
 public enum HDF5ElementType: Equatable, Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,8 @@
+#if MPI
+import CHDF5MPI
+#else
 import CHDF5
+#endif
 import Foundation
 
 /// An open HDF5 (or netCDF4) file. The file stays open while this object or any group
@@ -14,7 +18,7 @@ public final class HDF5File: @unchecked Sendable {
     /// Set for files opened for reading, so no result replaces them (`OpenInputs`).
     private var inputRecord: OpenInputs.Token?
 
-    private init(handle: Handle, path: String) throws {
+    init(handle: Handle, path: String) throws {
         self.handle = handle
         self.path = path
         let location = Location(file: path, path: "/")
@@ -66,6 +70,17 @@ public final class HDF5File: @unchecked Sendable {
                 throw HDF5Error(operation: "create file", file: path,
                                 reason: exists && !overwrite ? "the file already exists" : nil, hdf5Stack: stack)
             }
+            return id
+        }
+        return try HDF5File(handle: Handle(id, .file), path: path)
+    }
+
+    /// Reopens a file this process is writing (a staged result under its temporary name)
+    /// for more writing. Unlike `open`, it is not recorded as an input.
+    public static func reopenForWriting(_ path: String) throws -> HDF5File {
+        let id: hid_t = try HDF5Library.locked {
+            let id = H5Fopen(path, shim_H5F_ACC_RDWR(), shim_H5P_DEFAULT())
+            if id < 0 { throw HDF5Error(operation: "reopen file", file: path, hdf5Stack: ErrorStack.take()) }
             return id
         }
         return try HDF5File(handle: Handle(id, .file), path: path)

@@ -1,4 +1,8 @@
+#if MPI
+import CHDF5MPI
+#else
 import CHDF5
+#endif
 
 /// What a link in a group points at.
 public enum HDF5ObjectKind: String, Sendable, Codable {
@@ -16,12 +20,18 @@ public struct HDF5DatasetOptions: Sendable {
     public var shuffle: Bool
     /// Value HDF5 returns for elements never written (one value of the dataset's type).
     public var fillValue: HDF5Values?
+    /// Allocate (and fill) the storage when the dataset is created rather than on first
+    /// write: a file later written by several MPI ranks at once must not change its
+    /// metadata while they write (parallel HDF5 allows raw-data writes only).
+    public var allocateEarly: Bool
 
-    public init(chunkShape: [Int]? = nil, deflateLevel: Int? = nil, shuffle: Bool = false, fillValue: HDF5Values? = nil) {
+    public init(chunkShape: [Int]? = nil, deflateLevel: Int? = nil, shuffle: Bool = false, fillValue: HDF5Values? = nil,
+                allocateEarly: Bool = false) {
         self.chunkShape = chunkShape
         self.deflateLevel = deflateLevel
         self.shuffle = shuffle
         self.fillValue = fillValue
+        self.allocateEarly = allocateEarly
     }
 
     public static let contiguous = HDF5DatasetOptions()
@@ -161,6 +171,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
                 if options.shuffle { try child.check(H5Pset_shuffle(plist.id), "enable shuffle for") }
                 if let level = options.deflateLevel { try child.check(H5Pset_deflate(plist.id, UInt32(level)), "enable deflate for") }
             }
+            if options.allocateEarly { try child.check(H5Pset_alloc_time(plist.id, H5D_ALLOC_TIME_EARLY), "allocate early the storage of") }
             if let fill = options.fillValue {
                 guard fill.count == 1, fill.elementType.isNumeric, elementType.isNumeric else {
                     throw child.error("create dataset", reason: "the fill value must be one number for a numeric dataset")

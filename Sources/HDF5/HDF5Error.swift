@@ -1,4 +1,8 @@
+#if MPI
+import CHDF5MPI
+#else
 import CHDF5
+#endif
 
 /// A failure in the HDF5 layer. It names what we tried to do, the file, the object
 /// inside the file, and carries HDF5's own error-stack text when the library failed.

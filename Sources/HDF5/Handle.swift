@@ -1,4 +1,8 @@
+#if MPI
+import CHDF5MPI
+#else
 import CHDF5
+#endif
 
 /// Owns one HDF5 identifier and closes it exactly once, when the last Swift reference
 /// goes away. Every file, group, dataset, dataspace, datatype, attribute and property

@@ -1,4 +1,8 @@
+#if MPI
+import CHDF5MPI
+#else
 import CHDF5
+#endif
 
 /// One attribute as read from a file.
 public struct HDF5Attribute: Equatable, Sendable {

@@ -1,4 +1,8 @@
+#if MPI
+import CHDF5MPI
+#else
 import CHDF5
+#endif
 import Foundation
 
 /// The conversions between HDF5's memory layouts and `HDF5Values` / typed buffers,

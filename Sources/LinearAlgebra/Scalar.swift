@@ -24,6 +24,13 @@ public protocol LinearAlgebraScalar: BinaryFloatingPoint, Sendable where Self.Ra
 
 private func trans(_ flag: Bool) -> CBLAS_TRANSPOSE { flag ? CblasTrans : CblasNoTrans }
 
+/// The workspace length a single-precision LAPACK query asked for, rounded up: the query
+/// answers in a Float, which holds integers exactly only up to 2^24, and round-to-nearest
+/// may land one spacing below the true count. The next representable value is never below it.
+func workspaceCount(_ reported: Float) -> Int {
+    max(1, Int(reported.nextUp.rounded(.up)))
+}
+
 extension Float: LinearAlgebraScalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -35,16 +42,46 @@ extension Float: LinearAlgebraScalar {
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         cblas_ssyrk(CblasColMajor, CblasUpper, trans(transpose), blasint(n), blasint(k), alpha, a, blasint(lda), beta, c, blasint(ldc))
     }
+    // The single-precision LAPACK routines take their workspace from our own query (the
+    // `_work` variants) because the high-level LAPACKE wrappers trust the float the query
+    // returns: past 2^24 it is rounded, and when rounded down the routine rejects the
+    // workspace it asked for (every syevd from n ~ 2,900 failed so). `workspaceCount`
+    // rounds up instead.
     public static func syevd(n: Int, a: UnsafeMutablePointer<Float>, lda: Int, w: UnsafeMutablePointer<Float>) -> Int32 {
-        LAPACKE_ssyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), shim_lapack_int(n), a, shim_lapack_int(lda), w)
+        let (jobz, uplo) = (CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")))
+        var workQuery: Float = 0
+        var iworkQuery: shim_lapack_int = 0
+        let query = LAPACKE_ssyevd_work(LAPACK_COL_MAJOR, jobz, uplo, shim_lapack_int(n), a, shim_lapack_int(lda), w,
+                                        &workQuery, -1, &iworkQuery, -1)
+        if query != 0 { return query }
+        var work = [Float](repeating: 0, count: workspaceCount(workQuery))
+        var iwork = [shim_lapack_int](repeating: 0, count: max(1, Int(iworkQuery)))
+        return LAPACKE_ssyevd_work(LAPACK_COL_MAJOR, jobz, uplo, shim_lapack_int(n), a, shim_lapack_int(lda), w,
+                                   &work, shim_lapack_int(work.count), &iwork, shim_lapack_int(iwork.count))
     }
     public static func gesdd(m: Int, n: Int, a: UnsafeMutablePointer<Float>, lda: Int, s: UnsafeMutablePointer<Float>,
                              u: UnsafeMutablePointer<Float>, ldu: Int, vt: UnsafeMutablePointer<Float>, ldvt: Int) -> Int32 {
-        LAPACKE_sgesdd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "S")), shim_lapack_int(m), shim_lapack_int(n), a, shim_lapack_int(lda), s, u, shim_lapack_int(ldu), vt, shim_lapack_int(ldvt))
+        let jobz = CChar(UInt8(ascii: "S"))
+        var iwork = [shim_lapack_int](repeating: 0, count: max(1, 8 * min(m, n)))
+        var workQuery: Float = 0
+        let query = LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, jobz, shim_lapack_int(m), shim_lapack_int(n), a, shim_lapack_int(lda), s,
+                                        u, shim_lapack_int(ldu), vt, shim_lapack_int(ldvt), &workQuery, -1, &iwork)
+        if query != 0 { return query }
+        var work = [Float](repeating: 0, count: workspaceCount(workQuery))
+        return LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, jobz, shim_lapack_int(m), shim_lapack_int(n), a, shim_lapack_int(lda), s,
+                                   u, shim_lapack_int(ldu), vt, shim_lapack_int(ldvt), &work, shim_lapack_int(work.count), &iwork)
     }
     public static func gelsd(m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Float>, lda: Int, b: UnsafeMutablePointer<Float>, ldb: Int,
                              s: UnsafeMutablePointer<Float>, rcond: Float, rank: inout Int32) -> Int32 {
-        LAPACKE_sgelsd(LAPACK_COL_MAJOR, shim_lapack_int(m), shim_lapack_int(n), shim_lapack_int(nrhs), a, shim_lapack_int(lda), b, shim_lapack_int(ldb), s, rcond, &rank)
+        var workQuery: Float = 0
+        var iworkQuery: shim_lapack_int = 0
+        let query = LAPACKE_sgelsd_work(LAPACK_COL_MAJOR, shim_lapack_int(m), shim_lapack_int(n), shim_lapack_int(nrhs), a, shim_lapack_int(lda),
+                                        b, shim_lapack_int(ldb), s, rcond, &rank, &workQuery, -1, &iworkQuery)
+        if query != 0 { return query }
+        var work = [Float](repeating: 0, count: workspaceCount(workQuery))
+        var iwork = [shim_lapack_int](repeating: 0, count: max(1, Int(iworkQuery)))
+        return LAPACKE_sgelsd_work(LAPACK_COL_MAJOR, shim_lapack_int(m), shim_lapack_int(n), shim_lapack_int(nrhs), a, shim_lapack_int(lda),
+                                   b, shim_lapack_int(ldb), s, rcond, &rank, &work, shim_lapack_int(work.count), &iwork)
     }
 }
 

@@ -72,9 +72,10 @@ public struct RunPlan: Sendable {
         if benchmark.hasPrefix("Blank2014") { return "blank" }
         if benchmark.hasPrefix("Wehbe2014") { return "wehbe" }
         if benchmark.hasPrefix("Futrell2018") { return "futrell" }
+        if benchmark.hasPrefix("LeBel2023") { return "lebel" }
         return nil
     }
-    public static let readouts = ["pereira", "blank", "wehbe", "futrell"]
+    public static let readouts = ["pereira", "blank", "wehbe", "lebel", "futrell"]
 
     /// The readouts a model needs, in benchmark order, each with the neural file its stimuli come from.
     func readouts(of model: Model) -> [(readout: String, neural: String)] {

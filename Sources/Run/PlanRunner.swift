@@ -30,6 +30,8 @@ public struct RunOptions: Sendable {
     public var memoryBudget: Int
     public var threads: Int
     public var commandLine: String
+    /// MPI ranks to deal the scoring steps to (`PlanRunner.runSpread`); one by default.
+    public var ranks: any RankGroup = SingleRank()
 
     public init(force: Bool = false, precision: Precision = .float32, memoryBudget: Int = 2 << 30, threads: Int = 2, commandLine: String = "") {
         self.force = force
@@ -58,12 +60,12 @@ public final class PlanRunner: @unchecked Sendable {
     let options: RunOptions
     let folder: RunFolder
     let report: @Sendable (RunEvent) -> Void
-    private let lock = NSLock()
+    let lock = NSLock()
     private let start = Date()
     private var finished = 0
     private var durations: [RunEvent.Kind: [Double]] = [:]
     private var pending: [RunEvent.Kind: Int] = [:]
-    private var failures: [RunEvent] = []
+    var failures: [RunEvent] = []
     private let total: Int
 
     public init(plan: RunPlan, options: RunOptions, report: @escaping @Sendable (RunEvent) -> Void) {
@@ -79,6 +81,7 @@ public final class PlanRunner: @unchecked Sendable {
     }
 
     public func run() throws -> RunOutcome {
+        if options.ranks.size > 1 { return try runSpread(options.ranks) }
         try folder.prepare(models: plan.models)
         var ceilings: [String: Result<CeilingOverride?, RunError>] = [:]
         for entry in plan.benchmarks { ceilings[entry.name] = ceiling(entry) }
@@ -128,7 +131,7 @@ public final class PlanRunner: @unchecked Sendable {
 
     // MARK: Ceilings
 
-    private func ceiling(_ entry: RunPlan.BenchmarkEntry) -> Result<CeilingOverride?, RunError> {
+    func ceiling(_ entry: RunPlan.BenchmarkEntry) -> Result<CeilingOverride?, RunError> {
         switch entry.ceiling {
         case .published: return .success(nil)
         case .file(let path):
@@ -166,7 +169,7 @@ public final class PlanRunner: @unchecked Sendable {
     // MARK: Extraction
 
     /// Each readout's activations file, or why there is none.
-    private func extract(_ model: RunPlan.Model) -> [String: Result<String, RunError>] {
+    func extract(_ model: RunPlan.Model) -> [String: Result<String, RunError>] {
         var outcome: [String: Result<String, RunError>] = [:]
         var jobs: [(ExtractorProcess.Job, [(String, String)], String)] = []
         for (readout, neural) in plan.readouts(of: model) {
@@ -224,7 +227,7 @@ public final class PlanRunner: @unchecked Sendable {
     // MARK: Scoring
 
     /// The step's summary columns (status, scores or the failure).
-    private func score(_ model: RunPlan.Model, _ entry: RunPlan.BenchmarkEntry, activations: Result<String, RunError>,
+    func score(_ model: RunPlan.Model, _ entry: RunPlan.BenchmarkEntry, activations: Result<String, RunError>,
                        ceiling: Result<CeilingOverride?, RunError>) -> [String: String] {
         let started = Date()
         let output = folder.result(model, entry.name), recordPath = folder.record(model, kind: "score", entry.name)

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Encoding
+import Foundation
+import LinearAlgebra
 
 @main
 struct BrainAlignCommand: ParsableCommand {
@@ -13,4 +16,17 @@ struct BrainAlignCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [Score.self, CeilingCommand.self, RunCommand.self, StudyCommand.self, Plot.self, Inspect.self, Bench.self]
     )
+
+    /// Before anything else: when OpenBLAS loaded generic kernels on a CPU that can run
+    /// faster ones, run this same command again with `OPENBLAS_CORETYPE` set (the library
+    /// reads it only at load time; `KernelChoice` says when and why). The variable being set
+    /// in the new process stops any second re-execution; if exec fails we go on as we are.
+    static func main() {
+        if let core = KernelChoice.upgradeForThisProcess() {
+            setenv(KernelChoice.variable, core, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
+        }
+        MemoryPlan.returnLargeFreedBlocksToTheSystem()
+        Self.main(nil)
+    }
 }

@@ -186,6 +186,62 @@ import Testing
         #expect(wideShape.operators.allSatisfy { $0.form == .stacked })
     }
 
+    /// Near-equal arithmetic lets bytes decide: a chunked-bootstrap draw (5,000 rows
+    /// predicted from 1,000, 1,024 features, 10 alphas) costs ~2% more multiply-adds
+    /// factored, but its stacked operator would hold 8x the elements. Clear differences
+    /// still go by arithmetic (the paper's shapes stay stacked).
+    @Test func bytesDecideWhenTheArithmeticIsClose() {
+        let draw = OperatorShape.choose(.automatic, evaluationRows: 5_000, trainingRows: 1_000, features: 1_024,
+                                        intercept: true, candidates: 10, allCandidates: true)
+        #expect(draw.form == .factored)
+        var stacked = draw
+        stacked.form = .stacked
+        #expect(Double(draw.multiplyAddsForAllCandidates) > Double(stacked.multiplyAddsForAllCandidates))
+        #expect(draw.elements * 8 < stacked.elements)
+        let paperInner = OperatorShape.choose(.automatic, evaluationRows: 100, trainingRows: 400, features: 4_096,
+                                              intercept: true, candidates: 10, allCandidates: true)
+        let paperTest = OperatorShape.choose(.automatic, evaluationRows: 127, trainingRows: 500, features: 4_096,
+                                             intercept: true, candidates: 10, allCandidates: false)
+        #expect(paperInner.form == .stacked && paperTest.form == .stacked)
+        let naturalistic = OperatorShape.choose(.automatic, evaluationRows: 1_200, trainingRows: 4_800, features: 1_024,
+                                                intercept: true, candidates: 10, allCandidates: true)
+        #expect(naturalistic.form == .factored)
+    }
+
+    /// Building precedes streaming, and up to one operator per worker is being built beside
+    /// the finished ones: a budget that holds the operators and the stream but not the
+    /// build is refused up front (naming the build and suggesting fewer threads), and the
+    /// planned peak covers the build.
+    @Test func theOperatorBuildIsPlannedToo() throws {
+        let draw = OperatorShape.choose(.automatic, evaluationRows: 5_000, trainingRows: 1_000, features: 1_024,
+                                        intercept: true, candidates: 10, allCandidates: true)
+        let shape = ModelShape(train: 6_000, test: 0,
+                               testOperator: .choose(.automatic, evaluationRows: 0, trainingRows: 6_000, features: 1_024,
+                                                     intercept: true, candidates: 10, allCandidates: false),
+                               inner: Array(repeating: .init(train: 1_000, validation: 5_000, operator: draw), count: 50))
+        #expect(draw.buildElements > 3 * 6_000 * 1_024, "rows' copies, Gram and eigenvectors, products")
+        let source = MemoryPlan.SourceShape(fileRows: 6_000, rows: 6_000, columns: 10_000, alignment: 256)
+        func plan(_ budget: Int, workers: Int) throws -> MemoryPlan {
+            try MemoryPlan.make(budget: budget, scalarSize: 4, heldBytes: 24 << 20, models: [shape], workers: workers, source: source)
+        }
+        let roomy = try plan(2 << 30, workers: 2)
+        #expect(roomy.buildingBytes == 2 * 4 * draw.buildElements)
+        #expect(roomy.plannedBytes >= MemoryPlan.processBaseline + roomy.fixedBytes + roomy.buildingBytes)
+        #expect(roomy.plannedBytes <= 2 << 30)
+        // Enough for the operators and a stream of 256-voxel reads, not for two builds.
+        let streamOnly = MemoryPlan.processBaseline + roomy.fixedBytes + 256 * (roomy.bytesPerReadColumn + roomy.bytesPerComputeColumn)
+        let tight = max(streamOnly, MemoryPlan.processBaseline + roomy.fixedBytes + roomy.buildingBytes / 2) + (1 << 20)
+        #expect(tight < MemoryPlan.processBaseline + roomy.fixedBytes + roomy.buildingBytes)
+        do {
+            _ = try plan(tight, workers: 2)
+            Issue.record("a budget without room for two builds was accepted")
+        } catch let error as MemoryPlan.TooSmall {
+            #expect(error.description.contains("building the operators (2 at a time)"))
+            #expect(error.description.contains("fewer --threads"))
+        }
+        #expect(try plan(tight, workers: 1).buildingBytes == roomy.buildingBytes / 2, "one worker builds one at a time")
+    }
+
     @Test func byteSizesParse() {
         #expect(parseBytes("2GB") == 2 << 30)
         #expect(parseBytes("256MB") == 256 << 20)

@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import TestSupport
 import Testing
@@ -67,5 +68,73 @@ import Testing
         struct Failure: Error {}
         #expect(throws: Failure.self) { try BLASThreads.with(1) { throw Failure() } }
         #expect(BLASThreads.count == original, "restored on the error path too")
+    }
+}
+
+/// LAPACK reports the workspace it needs as a floating-point number; in single precision a
+/// count above 2^24 is rounded, and when rounded down the routine rejects its own answer.
+/// For syevd that happens from n ~ 2,900 (workspace 1 + 6n + 2n^2). These sizes sit just
+/// past that point, so they fail if the rounding is not handled.
+@Suite struct SinglePrecisionWorkspaceTests {
+    /// A symmetric matrix with known eigenvalues 1...n: Q diag(1...n) Q^T for a Householder Q.
+    func knownSpectrum(_ n: Int) -> (matrix: Matrix<Float>, values: [Float]) {
+        var v = [Float](repeating: 0, count: n)
+        for i in 0..<n { v[i] = Float(((i * 7919) % 1009) + 1) }
+        let norm2 = v.reduce(0) { $0 + $1 * $1 }
+        var a = Matrix<Float>(rows: n, columns: n)
+        let values = (1...n).map(Float.init)
+        // Q = I - 2 v v^T / |v|^2; Q D Q^T element (r, c) = sum_k Q[r,k] d_k Q[c,k].
+        // With Q symmetric: Q D Q = D - 2/|v|^2 (v v^T D + D v v^T) + 4/|v|^4 v (v^T D v) v^T.
+        let vDv = zip(v, values).reduce(Float(0)) { $0 + $1.0 * $1.0 * $1.1 }
+        for c in 0..<n {
+            for r in 0..<n {
+                var x: Float = (r == c ? values[r] : 0)
+                x -= 2 / norm2 * (v[r] * v[c] * values[c] + values[r] * v[r] * v[c])
+                x += 4 / (norm2 * norm2) * v[r] * vDv * v[c]
+                a[r, c] = x
+            }
+        }
+        return (a, values)
+    }
+
+    @Test func eigenDecompositionPastTheRoundingPoint() throws {
+        let n = 3_000
+        let (a, expected) = knownSpectrum(n)
+        let (values, vectors) = try a.symmetricEigen()
+        #expect(vectors.rows == n && vectors.columns == n)
+        let worst = zip(values, expected).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 1e-2, "largest eigenvalue error \(worst)")
+    }
+}
+
+@Suite struct KernelChoiceTests {
+    let zen4: Set<String> = ["sse3", "avx", "avx2", "fma", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+
+    @Test func asksForTheWidestFamilyTheCPUCanRun() {
+        #expect(KernelChoice.preferredCore(loaded: "Prescott", cpuFlags: zen4) == "SkylakeX")
+        #expect(KernelChoice.preferredCore(loaded: "Haswell", cpuFlags: zen4) == "SkylakeX")
+        #expect(KernelChoice.preferredCore(loaded: "Prescott", cpuFlags: ["sse3", "avx", "avx2", "fma"]) == "Haswell")
+    }
+
+    @Test func keepsTheLibrarysChoiceOtherwise() {
+        #expect(KernelChoice.preferredCore(loaded: "SkylakeX", cpuFlags: zen4) == nil)
+        #expect(KernelChoice.preferredCore(loaded: "Haswell", cpuFlags: ["avx", "avx2", "fma"]) == nil)
+        #expect(KernelChoice.preferredCore(loaded: "Prescott", cpuFlags: ["sse3"]) == nil)
+        // AVX-512 foundation alone (no BW/DQ/VL, as on Xeon Phi) is not what SkylakeX kernels need.
+        #expect(KernelChoice.preferredCore(loaded: "Haswell", cpuFlags: ["avx2", "fma", "avx512f"]) == nil)
+        // A family we do not rank (another architecture's) is never overridden.
+        #expect(KernelChoice.preferredCore(loaded: "NeoverseN1", cpuFlags: zen4) == nil)
+    }
+
+    @Test func readsTheFirstProcessorsFlags() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("cpuinfo")
+        try "processor\t: 0\nflags\t\t: fpu avx2 fma\n\nprocessor\t: 1\nflags\t\t: fpu\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(KernelChoice.cpuFlags(cpuinfo: path) == ["fpu", "avx2", "fma"])
+        #expect(KernelChoice.cpuFlags(cpuinfo: directory.path("missing")).isEmpty)
+    }
+
+    @Test func aUserChoiceIsAlwaysObeyed() {
+        #expect(KernelChoice.upgradeForThisProcess(environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
     }
 }

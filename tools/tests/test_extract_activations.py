@@ -24,7 +24,8 @@ DATA = os.path.join(ROOT, "datasets")
 def tokenizer():
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     texts = []
-    for name, column in [("Pereira2018_sample.nc", "sentence"), ("Futrell2018_sample.nc", "word"), ("Wehbe2014_sample_F.nc", "word")]:
+    for name, column in [("Pereira2018_sample.nc", "sentence"), ("Futrell2018_sample.nc", "word"), ("Wehbe2014_sample_F.nc", "word"),
+                         ("LeBel2023_sample_UTS01.nc", "word")]:
         texts += [str(v) for v in xr.open_dataset(os.path.join(DATA, name))[column].values]
     tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
@@ -121,6 +122,43 @@ def test_wehbe_word_windows(tmp_path):
     with torch.no_grad():
         states = model(**ids, output_hidden_states=True).hidden_states
     np.testing.assert_allclose(out["activations"].values[1, i], states[2][0][mask].mean(0).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_lebel_story_windows(tmp_path):
+    tok = tokenizer()
+    model = gpt2(tok)
+    ea.extract(args(tmp_path, "lebel", "LeBel2023_sample_UTS01.nc", window=5), model=model, tokenizer=tok, progress=lambda m: None)
+    out = xr.open_dataset(tmp_path / "out.nc")
+    subject = xr.open_dataset(os.path.join(DATA, "LeBel2023_sample_UTS01.nc"))
+    words = [str(w) for w in subject["word"].values]
+    stories = [str(s) for s in subject["word_story"].values]
+    assert out["activations"].shape[:2] == (2, len(words))
+    assert [str(s) for s in out["story"].values] == stories
+    np.testing.assert_array_equal(out["word_time"].values, subject["word_time"].values)
+    second = stories.index(stories[-1])  # the first word of the last story
+    assert str(out["stimulus_id"].values[second + 2]) == f"{stories[-1]}.2"
+
+    def vector(window, layer):
+        ids = tok(window, is_split_into_words=True, return_tensors="pt")
+        mask = torch.tensor([w == len(window) - 1 for w in ids.word_ids(0)])
+        with torch.no_grad():
+            states = model(**ids, output_hidden_states=True).hidden_states
+        return states[layer + 1][0][mask].mean(0).numpy()
+
+    # Within a story: the window of 5 words ending at the word; at a story's third word,
+    # only that story's first three words (never the end of the previous story).
+    for row, window in [(9, words[5:10]), (second + 2, words[second:second + 3])]:
+        for layer in range(2):
+            np.testing.assert_allclose(out["activations"].values[layer, row], vector(window, layer), rtol=1e-5, atol=1e-6)
+
+    binary = os.environ.get("BRAINALIGN_BIN")
+    if binary:  # the story benchmark reads what the extractor writes
+        import subprocess
+        run = subprocess.run([binary, "score", "--neural", os.path.join(DATA, "LeBel2023_sample_UTS01.nc"), "--activations",
+                              str(tmp_path / "out.nc"), "--test-stories", "wheretheressmoke", "--inner-cv", "bootstrap:5:10:4",
+                              "--output", str(tmp_path / "scores.nc"), "--quiet"], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        assert (tmp_path / "scores.nc").exists()
 
 
 def manual_surprisal(model, tok, words, limit):

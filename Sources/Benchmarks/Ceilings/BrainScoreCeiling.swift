@@ -122,8 +122,10 @@ public struct BrainScoreCeiling: Sendable {
     ///   - data: rows x neuroids (the selected rows and neuroids), Double, no NaN.
     ///   - subjects: the subject of each neuroid column.
     ///   - splits: the metric's splits over the rows.
-    ///   - progress: (regressions done, total).
-    public func run(data: Matrix<Double>, subjects: [String], splits: [Split], threads: Int,
+    ///   - ranks: MPI ranks to deal each batch of pools to (every rank gets every score, and
+    ///     computes the fits itself: the same result on every rank).
+    ///   - progress: (regressions done here, total).
+    public func run(data: Matrix<Double>, subjects: [String], splits: [Split], threads: Int, ranks: any RankGroup = SingleRank(),
                     progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let start = Date()
         guard let first = splits.first else { throw ScoringError("the ceiling needs at least one split") }
@@ -131,11 +133,11 @@ public struct BrainScoreCeiling: Sendable {
                                  subjects: subjects, threads: threads)
         // BLAS single-threaded (the parallelism is ours): results independent of --threads.
         return try BLASThreads.with(1) {
-            try compute(data: data, subjects: subjects, splits: splits, plan: plan, start: start, progress: progress)
+            try compute(data: data, subjects: subjects, splits: splits, plan: plan, ranks: ranks, start: start, progress: progress)
         }
     }
 
-    private func compute(data: Matrix<Double>, subjects: [String], splits: [Split], plan: Plan, start: Date,
+    private func compute(data: Matrix<Double>, subjects: [String], splits: [Split], plan: Plan, ranks: any RankGroup, start: Date,
                          progress: @escaping @Sendable (Int, Int) -> Void) throws -> Result {
         let (names, columns) = try Self.subjectColumns(subjects)
         let n = names.count, neuroids = data.columns, splitCount = splits.count
@@ -156,21 +158,30 @@ public struct BrainScoreCeiling: Sendable {
             let workers = plan.workers, batch = workers * Self.poolsPerWorkerBatch
             for start in stride(from: 0, to: pools.count, by: batch) {
                 let batchPools = Array(pools[start..<min(start + batch, pools.count)])
-                let results = ConcurrentSlots<Swift.Result<[(target: Int, r: Matrix<Double>)], Error>>(count: batchPools.count)
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    for index in stride(from: worker, to: batchPools.count, by: workers) {
-                        results.set(index, Swift.Result {
-                            try Self.regressions(pool: batchPools[index], subjectCount: n, grams: grams, blocks: blocks, splits: splits) { done.increment() }
-                        })
-                        progress(done.value, plan.regressions)
+                let outside = batchPools.map { pool in (0..<n).filter { !pool.contains($0) } }
+                // Over MPI ranks, each rank computes its share of the batch's pools and all
+                // ranks gather every pool's scores (per outside subject, splits x its neuroids).
+                let computed = try ranks.dealt(batchPools.count, length: { i in splitCount * outside[i].reduce(0) { $0 + columns[$1].count } }) { mine in
+                    let results = ConcurrentSlots<Swift.Result<[Double], Error>>(count: mine.count)
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        for slot in stride(from: worker, to: mine.count, by: workers) {
+                            results.set(slot, Swift.Result {
+                                try Self.regressions(pool: batchPools[mine[slot]], subjectCount: n, grams: grams, blocks: blocks, splits: splits) { done.increment() }
+                                    .flatMap(\.r.elements)
+                            })
+                            progress(done.value, plan.regressions)
+                        }
                     }
+                    return try results.values.map { try $0!.get() }
                 }
-                for (index, outcome) in results.values.enumerated() {
-                    for (target, r) in try outcome!.get() {
+                for (index, scores) in computed.enumerated() {
+                    var offset = 0
+                    for target in outside[index] {
                         let position = order.position(batchPools[index] + [target], of: target)
                         for (j, column) in columns[target].enumerated() {
-                            for s in 0..<splitCount { table[position * splitCount + s, column] = r[s, j] }
+                            for s in 0..<splitCount { table[position * splitCount + s, column] = scores[offset + j * splitCount + s] }
                         }
+                        offset += columns[target].count * splitCount
                     }
                 }
             }

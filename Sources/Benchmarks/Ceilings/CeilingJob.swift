@@ -62,7 +62,8 @@ public enum CeilingJob {
             // Refuse a budget too small before reading rows x neuroids into memory.
             _ = try ceiling.plannedWorkers(rows: selection.rows.count, subjects: subjects, threads: settings.threads)
             let data = try read(neural, selection)
-            let result = try ceiling.run(data: data, subjects: subjects, splits: splits, threads: settings.threads, progress: progress)
+            let result = try ceiling.run(data: data, subjects: subjects, splits: splits, threads: settings.threads, ranks: settings.ranks,
+                                         progress: progress)
             try write(result, ceiling: ceiling, settings: settings, neural: neural, selection: selection, benchmark: benchmarkName)
             return .extrapolation(result)
         }
@@ -79,7 +80,8 @@ public enum CeilingJob {
             warn(message)
         }
         let data = try read(neural, selection)
-        let result = try exact.run(data: data, subjects: subjects, splits: splits, threads: settings.threads, progress: progress)
+        let result = try exact.run(data: data, subjects: subjects, splits: splits, threads: settings.threads, ranks: settings.ranks,
+                                   progress: progress)
         try write(result, settings: settings, neural: neural, selection: selection, benchmark: benchmarkName)
         return .exact(result)
     }
@@ -172,8 +174,14 @@ public enum CeilingJob {
 
 /// Ceiling files: the shared schema (`result_kind = ceiling`) with a `ceiling` attribute.
 public enum CeilingFile {
+    /// Over MPI ranks the lead writes it (every rank has the same result).
     static func write(to settings: RunSettings, benchmark: String, ceiling: Double, interval: [Double],
                       body: (NetCDFWriter) throws -> Void) throws {
+        try settings.ranks.onLead { try writeFile(to: settings, benchmark: benchmark, ceiling: ceiling, interval: interval, body: body) }
+    }
+
+    private static func writeFile(to settings: RunSettings, benchmark: String, ceiling: Double, interval: [Double],
+                                  body: (NetCDFWriter) throws -> Void) throws {
         let writer = try NetCDFWriter(path: settings.outputPath, overwrite: settings.overwrite)
         do {
             try ResultSchema.stamp(writer, kind: .ceiling, title: "BrainAlign noise ceiling")

@@ -68,13 +68,15 @@ public struct ExtrapolationCeiling: Sendable {
     ///   - data: rows x neuroids (the selected rows and neuroids), Double.
     ///   - subjects: the subject of each neuroid column.
     ///   - splits: the metric's splits over the rows.
-    public func run(data: Matrix<Double>, subjects: [String], splits: [Split], threads: Int,
+    ///   - ranks: MPI ranks to deal the regressions to (each rank computes its share with
+    ///     its own threads; every rank then has all scores and the same result).
+    public func run(data: Matrix<Double>, subjects: [String], splits: [Split], threads: Int, ranks: any RankGroup = SingleRank(),
                     progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let start = Date()
         // All BLAS work single-threaded (the parallelism is ours, over regressions): the
         // results then do not depend on --threads, and the same seed gives the same bits.
         return try BLASThreads.with(1) {
-            try compute(data: data, subjects: subjects, splits: splits, threads: threads, start: start, progress: progress)
+            try compute(data: data, subjects: subjects, splits: splits, threads: threads, ranks: ranks, start: start, progress: progress)
         }
     }
 
@@ -115,7 +117,7 @@ public struct ExtrapolationCeiling: Sendable {
                                 pointsPerNeuroid: pointsPerNeuroid, bootstraps: bootstraps, threads: threads, budget: memoryBudget)
     }
 
-    private func compute(data: Matrix<Double>, subjects: [String], splits: [Split], threads: Int, start: Date,
+    private func compute(data: Matrix<Double>, subjects: [String], splits: [Split], threads: Int, ranks: any RankGroup, start: Date,
                          progress: @escaping @Sendable (Int, Int) -> Void) throws -> Result {
         let (names, columns) = try Self.subjectColumns(subjects)
         let count = names.count
@@ -123,22 +125,25 @@ public struct ExtrapolationCeiling: Sendable {
         let grams = blocks.map { Matrix.gram($0, outer: true) }
         let tasks = draws(subjectCount: count)
         let threads = try plannedWorkers(rows: data.rows, subjects: subjects, threads: threads)
-        // 2. Each distinct (pool, target) regression once, in parallel.
+        // 2. Each distinct (pool, target) regression once, in parallel; over MPI ranks,
+        //    each rank takes its share (dealt round-robin) and all ranks gather the scores.
         // Sorted, so every run does the same work in the same order (a Set's order is not stable).
         let unique = Array(Set(tasks.map(\.task))).sorted { a, b in a.target != b.target ? a.target < b.target : a.pool.lexicographicallyPrecedes(b.pool) }
-        let results = ConcurrentSlots<Swift.Result<[Double], Error>>(count: unique.count)
-        let done = Counter()
-        DispatchQueue.concurrentPerform(iterations: max(1, threads)) { worker in
-            for index in stride(from: worker, to: unique.count, by: max(1, threads)) {
-                let task = unique[index]
-                let pooled = KernelLeastSquares.pooledGram(grams, pool: task.pool)
-                results.set(index, Swift.Result<[Double], Error> { try Self.scores(gram: pooled, targets: blocks[task.target], splits: splits) })
-                progress(done.increment(), unique.count)
+        let computed = try ranks.dealt(unique.count, length: { columns[unique[$0].target].count }) { mine in
+            let results = ConcurrentSlots<Swift.Result<[Double], Error>>(count: mine.count)
+            let done = Counter()
+            DispatchQueue.concurrentPerform(iterations: max(1, threads)) { worker in
+                for slot in stride(from: worker, to: mine.count, by: max(1, threads)) {
+                    let task = unique[mine[slot]]
+                    let pooled = KernelLeastSquares.pooledGram(grams, pool: task.pool)
+                    results.set(slot, Swift.Result<[Double], Error> { try Self.scores(gram: pooled, targets: blocks[task.target], splits: splits) })
+                    progress(done.increment(), mine.count)
+                }
             }
+            return try results.values.map { try $0!.get() }
         }
         var scoresByTask: [Task: [Double]] = [:]
-        let computed = results.values
-        for (index, task) in unique.enumerated() { scoresByTask[task] = try computed[index]!.get() }
+        for (index, task) in unique.enumerated() { scoresByTask[task] = computed[index] }
 
         // Points per neuroid (column in `data`).
         var points = [[(n: Double, v: Double)]](repeating: [], count: data.columns)

@@ -1,5 +1,5 @@
-// What must be C because it runs inside signal handlers, plus one system call Swift's Glibc
-// module does not expose. Everything here is async-signal-safe where it has to be: fixed
+// What must be C because it runs inside signal handlers, plus the calls Swift's Glibc
+// module does not expose (renameat2, mallopt). Everything here is async-signal-safe where it has to be: fixed
 // preallocated tables, no malloc, no locks, only write/unlink/_exit/sigaction in handlers.
 // The policy (which files, which messages, when to install) lives in the Swift HDF5 module.
 #ifndef BRAINALIGN_PROCESS_GUARD_H
@@ -52,5 +52,13 @@ void pg_reading_end(void);
 /// (renameat2 with RENAME_NOREPLACE). Returns 0 or errno (EINVAL or ENOSYS when the
 /// file system or kernel cannot do it).
 int pg_rename_noreplace(const char *from, const char *to);
+
+// MARK: Memory
+
+/// Fixes glibc malloc's mmap threshold at `bytes`: larger blocks get their own mappings,
+/// returned to the system when freed (glibc otherwise raises the threshold as such blocks
+/// are freed, and later large blocks stay resident in the heap after free). Returns 0, or
+/// -1 if malloc refused.
+int pg_fix_mmap_threshold(int bytes);
 
 #endif

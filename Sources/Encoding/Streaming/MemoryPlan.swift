@@ -84,13 +84,16 @@ public struct MemoryPlan: Sendable, Equatable {
     public var workers: Int
     /// The operators' forms, for the description ("factored operators (k = 1024)").
     public var operators: String
+    /// Bytes of the operators under construction before streaming starts (at most one per
+    /// worker); the streaming buffers do not exist yet then, so the peak is the larger.
+    public var buildingBytes: Int = 0
 
     /// What the process uses before any data: runtime, libraries and BLAS buffers.
     public static let processBaseline = 64 << 20
 
     /// Bytes the plan allows at its peak.
     public var plannedBytes: Int {
-        Self.processBaseline + fixedBytes + readColumns * bytesPerReadColumn + computeColumns * bytesPerComputeColumn
+        Self.processBaseline + fixedBytes + max(buildingBytes, readColumns * bytesPerReadColumn + computeColumns * bytesPerComputeColumn)
     }
 
     public var description: String {
@@ -117,8 +120,10 @@ public struct MemoryPlan: Sendable, Equatable {
         }
     }
 
+    /// `toBuild`: the models are still to be built (the plan made from predicted shapes);
+    /// false for models already built, whose build is over.
     public static func make(budget: Int, scalarSize: Int, heldBytes: Int, models: [ModelShape], workers: Int,
-                            source: SourceShape) throws -> MemoryPlan {
+                            source: SourceShape, toBuild: Bool = true) throws -> MemoryPlan {
         let workers = max(1, workers)
         let operators = scalarSize * models.reduce(0) { $0 + $1.operatorElements }
         let fixed = heldBytes + operators
@@ -130,6 +135,14 @@ public struct MemoryPlan: Sendable, Equatable {
         // One slice queued plus one per worker, each worker's working set, and the results
         // (r and alpha index per split) waiting for the writer.
         let perCompute = scalarSize * source.rows * (workers + 1) + working * workers + 16 * models.count * (workers + 2)
+        // Building comes first (models are built before any voxel is read): up to one
+        // operator per worker is under construction beside the finished ones.
+        let shapes = models.flatMap(\.operators)
+        let building = toBuild ? scalarSize * min(workers, shapes.count) * (shapes.map(\.buildElements).max() ?? 0) : 0
+        guard budget >= processBaseline + fixed + building else {
+            let needed = processBaseline + fixed + building
+            throw TooSmall(description: "a memory budget of \(formatBytes(budget)) is too small: the process needs \(formatBytes(processBaseline)), features and operators \(formatBytes(fixed)), and building the operators (\(min(workers, shapes.count)) at a time) \(formatBytes(building)) more; use at least --memory \(formatBytes(needed + (needed >> 3)))" + (workers > 1 ? " (or fewer --threads, which builds fewer at once)" : ""))
+        }
         let available = budget - processBaseline - fixed
         let alignment = source.alignment
         let minimumCompute = 1
@@ -145,7 +158,7 @@ public struct MemoryPlan: Sendable, Equatable {
         if alignment > 1 { width = width / alignment * alignment }
         if width >= alignment && width >= 1 {
             return MemoryPlan(readColumns: width, computeColumns: width, fixedBytes: fixed, bytesPerReadColumn: perRead,
-                              bytesPerComputeColumn: perCompute, workers: workers, operators: forms)
+                              bytesPerComputeColumn: perCompute, workers: workers, operators: forms, buildingBytes: building)
         }
         // Stored chunks wider than a slice: read one chunk, compute it in slices.
         let read = min(alignment, max(source.columns, 1))
@@ -155,7 +168,7 @@ public struct MemoryPlan: Sendable, Equatable {
         let slices = (read + fits - 1) / fits
         let compute = (read + slices - 1) / slices
         return MemoryPlan(readColumns: read, computeColumns: compute, fixedBytes: fixed, bytesPerReadColumn: perRead,
-                          bytesPerComputeColumn: perCompute, workers: workers, operators: forms)
+                          bytesPerComputeColumn: perCompute, workers: workers, operators: forms, buildingBytes: building)
     }
 
     /// Columns per read for a pass that only scans the data (e.g. a NaN check): slabs of

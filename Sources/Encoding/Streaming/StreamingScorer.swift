@@ -35,10 +35,11 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
         self.workers = max(1, workers)
     }
 
-    /// The plan this scorer will follow on `source`.
+    /// The plan this scorer will follow on `source` (its models are built: the build's
+    /// memory was the predicted plan's to check).
     public func plan(for source: TargetSource) throws -> MemoryPlan {
         try MemoryPlan.make(budget: budget, scalarSize: MemoryLayout<S>.size, heldBytes: heldBytes, models: models.map(\.shape),
-                            workers: workers, source: source.shape)
+                            workers: workers, source: source.shape, toBuild: false)
     }
 
     /// Scores one chunk (all rows x some voxels) through every split.
@@ -58,11 +59,18 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
     /// thread for each finished slice (for writing), with the number of voxels done so far.
     /// The first error (planning, reading or receiving) stops the pipeline and is rethrown.
     /// Returns the plan it followed.
+    ///
+    /// `slabs` picks which of the plan's reads (column slabs aligned to the stored chunks,
+    /// in order) this process scores: all of them, or one MPI rank's share. The plan is
+    /// always made for the whole source, so every slice has the width it has in a
+    /// one-process run and each voxel's arithmetic is the same.
     @discardableResult
-    public func run(source: TargetSource, receive: (ChunkResult, _ voxelsDone: Int) throws -> Void) throws -> MemoryPlan {
+    public func run(source: TargetSource, slabs: (_ count: Int) -> [Int] = { Array(0..<$0) },
+                    receive: (ChunkResult, _ voxelsDone: Int) throws -> Void) throws -> MemoryPlan {
         let plan = try self.plan(for: source)
         let total = source.columnCount
-        let reads = stride(from: 0, to: total, by: plan.readColumns).map { $0..<min($0 + plan.readColumns, total) }
+        let all = stride(from: 0, to: total, by: plan.readColumns).map { $0..<min($0 + plan.readColumns, total) }
+        let reads = slabs(all.count).map { all[$0] }
         guard !reads.isEmpty else { return plan }
         let sliceWidth = plan.computeColumns
         let input = BoundedQueue<(Range<Int>, Matrix<S>)>(capacity: 1)

@@ -43,7 +43,40 @@ public final class NetCDFWriter: @unchecked Sendable {
     }
 
     deinit {
-        if file != nil { discard() }
+        if file != nil || suspended != nil { discard() }
+    }
+
+    /// What `suspend()` remembers to reopen: dimension and variable names, in order.
+    private var suspended: (dimensions: [(name: String, length: Int)], variables: [(name: String, dimensions: [String], isCoordinate: Bool)])?
+
+    /// Flushes and closes the file without finishing it, so that other processes (the
+    /// ranks of an MPI job) can open it and write into variables already created;
+    /// `resume()` reopens it here. Datasets handed out must be released by the caller,
+    /// or the file stays open. Still under its temporary name, still deleted on failure.
+    public func suspend() throws {
+        let file = try openFile("suspend")
+        try file.flush()
+        suspended = (dimensions.map { ($0.name, $0.length) }, variables.map { ($0.name, $0.dimensions, $0.isCoordinate) })
+        dimensions.removeAll()
+        variables.removeAll()
+        self.file = nil
+    }
+
+    /// Reopens a suspended file to go on defining and writing; returns it.
+    @discardableResult
+    public func resume() throws -> HDF5File {
+        guard let saved = suspended else {
+            throw HDF5Error(operation: "resume", file: destination, reason: "the writer was not suspended")
+        }
+        let file = try HDF5File.reopenForWriting(temporaryPath)
+        dimensions = try saved.dimensions.map { ($0.name, $0.length, try file.root.openDataset($0.name)) }
+        variables = try saved.variables.map { variable in
+            (variable.name, variable.dimensions, variable.isCoordinate,
+             try dimensions.first { $0.name == variable.name }?.scale ?? file.root.openDataset(variable.name))
+        }
+        self.file = file
+        suspended = nil
+        return file
     }
 
     private func openFile(_ operation: String) throws -> HDF5File {
@@ -175,6 +208,7 @@ public final class NetCDFWriter: @unchecked Sendable {
     /// Abandons the file: closes and deletes the temporary file. Idempotent; does nothing
     /// after `close()` (discard the staged file instead).
     public func discard() {
+        suspended = nil
         variables.removeAll()
         dimensions.removeAll()
         guard let registration else { return }

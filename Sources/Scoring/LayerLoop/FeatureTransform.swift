@@ -17,10 +17,15 @@ public protocol FeatureTransform: Sendable {
     /// (the memory plan needs it to predict the operators' forms exactly); nil: unknown,
     /// and the plan uses a bound.
     var featureCount: Int? { get }
+    /// The regression of one split, when a transform varies it per split (story-listening
+    /// inner folds over that split's training stories); the memory plan predicts each
+    /// split's shape from it. Default: `base` for every split.
+    func regression(for split: Split, base: Regression) -> Regression
 }
 
 extension FeatureTransform {
     public var featureCount: Int? { nil }
+    public func regression(for split: Split, base: Regression) -> Regression { base }
 }
 
 /// A layer's models, or why it cannot be scored as asked.

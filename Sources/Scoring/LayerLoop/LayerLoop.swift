@@ -35,11 +35,17 @@ public struct ScoringDesign: Sendable {
 
 /// The one per-layer scoring loop every neural benchmark runs: for each layer, build the
 /// split models once (they do not depend on the voxels), stream the neuroids through
-/// them under the memory budget, write each slice's r as it finishes, then summarise the
+/// them under the memory budget, write each slice's r as it finishes; then summarise each
 /// layer from the file.
+///
+/// Spread over MPI ranks (`settings.ranks`), every rank builds the same models and plan,
+/// streams its own share of the voxel slabs (dealt by `RankGroup.share`) and writes them
+/// into the one shared result file; the lead summarises once every rank is done. Nothing
+/// here keeps state between slabs beyond what is passed in.
 public enum LayerLoop {
     /// Scores every layer of `design` into `writer`; returns the layer scores and the plan
-    /// followed. The memory budget is checked before any activations are read.
+    /// followed (the scores only on the lead rank: empty elsewhere). The memory budget is
+    /// checked before any activations are read.
     public static func run(_ design: ScoringDesign, settings: RunSettings, writer: NeuralResultWriter,
                            observer: RunObserver) throws -> (layers: [LayerScore], plan: String, warnings: [String]) {
         try BLASThreads.with(settings.threads) {
@@ -48,33 +54,46 @@ public enum LayerLoop {
                 warnings.append(message)
                 observer.warning(message)
             }
-            let predicted = try predictedPlan(design, settings: settings, precision: settings.precision)
-            var planDescription = predicted.description
-            var scores: [LayerScore] = []
-            for (position, layer) in design.layers.enumerated() {
-                let name = design.features.layerNames[layer]
-                observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
-                                                voxelsDone: 0, voxelsTotal: design.source.columnCount))
-                var outcome = try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer,
-                                             observer: observer, precision: settings.precision)
-                if case .overflow(let reason) = outcome, settings.precision == .float32 {
-                    warn("\(reason); scored this layer in float64 instead")
-                    _ = try predictedPlan(design, settings: settings, precision: .float64)
-                    outcome = try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer,
-                                             observer: observer, precision: .float64)
+            var planDescription = ""
+            var outcomes: [Outcome] = []
+            var failure: Error?
+            // Streaming: every rank, its own slabs. A failure on any rank is agreed on
+            // (`endStreaming`) so that all ranks stop together.
+            do {
+                planDescription = try predictedPlan(design, settings: settings, precision: settings.precision).description
+                for (position, layer) in design.layers.enumerated() {
+                    let name = design.features.layerNames[layer]
+                    observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
+                                                    voxelsDone: 0, voxelsTotal: design.source.columnCount))
+                    var outcome = try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer,
+                                                 observer: observer, precision: settings.precision)
+                    if case .overflow(let reason) = outcome, settings.precision == .float32 {
+                        warn("\(reason); scored this layer in float64 instead")
+                        _ = try predictedPlan(design, settings: settings, precision: .float64)
+                        outcome = try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer,
+                                                 observer: observer, precision: .float64)
+                    }
+                    switch outcome {
+                    case .scored(let plan): planDescription = plan
+                    case .undefined(let reason): warn("\(reason): its scores are NaN and it is never the best layer")
+                    case .overflow(let reason): throw ScoringError("\(reason), in float64 too: check the activations file")
+                    }
+                    outcomes.append(outcome)
                 }
-                switch outcome {
-                case .scored(let plan):
-                    planDescription = plan
-                    scores.append(try summarize(design, layer: position, name: name, writer: writer))
-                case .undefined(let reason):
-                    warn("\(reason): its scores are NaN and it is never the best layer")
-                    scores.append(undefinedLayer(design, name: name, reason: reason))
-                case .overflow(let reason):
-                    throw ScoringError("\(reason), in float64 too: check the activations file")
+            } catch {
+                failure = error
+            }
+            try writer.endStreaming(failure)
+            // Summaries: from the finished file, by the lead.
+            let scores = try settings.ranks.onLead {
+                try writer.resumeForSummaries()
+                return try zip(design.layers, outcomes).enumerated().map { position, pair in
+                    let name = design.features.layerNames[pair.0]
+                    if case .undefined(let reason) = pair.1 { return undefinedLayer(design, name: name, reason: reason) }
+                    return try summarize(design, layer: position, name: name, writer: writer)
                 }
             }
-            return (scores, planDescription, warnings)
+            return (scores ?? [], planDescription, warnings)
         }
     }
 
@@ -104,7 +123,12 @@ public enum LayerLoop {
                                      heldBytes: heldBytes(design, scalarSize: MemoryLayout<S>.size), workers: settings.threads)
         let name = design.features.layerNames[layer], total = design.source.columnCount
         let plan = try planned { try scorer.plan(for: design.source) }
-        try scorer.run(source: design.source) { chunk, done in
+        let slabs = (total + plan.readColumns - 1) / max(1, plan.readColumns), ranks = settings.ranks.size
+        if position == 0 && ranks > slabs {
+            // Said, not recorded in the result: the file is the same as a one-process run's.
+            observer.warning("\(ranks) ranks share \(slabs) voxel slab(s) of up to \(plan.readColumns) voxels: ranks \(slabs)-\(ranks - 1) have nothing to score and only wait (harmless; fewer ranks would do)")
+        }
+        try scorer.run(source: design.source, slabs: settings.ranks.share(of:)) { chunk, done in
             try writer.write(chunk: chunk, layer: position, alphas: models.map(\.alphas))
             observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
                                             voxelsDone: done, voxelsTotal: total))
@@ -116,7 +140,7 @@ public enum LayerLoop {
     /// any activations are read or operators built.
     public static func predictedPlan(_ design: ScoringDesign, settings: RunSettings, precision: Precision) throws -> MemoryPlan {
         let shapes = try design.splits.map { split in
-            do { return try design.regression.modelShape(split: split, features: design.features.featureCount) } catch let error as CrossValidationError {
+            do { return try design.features.regression(for: split, base: design.regression).modelShape(split: split, features: design.features.featureCount) } catch let error as CrossValidationError {
                 throw ScoringError("\(design.source.dataset.filePath): inner cross-validation: \(error.description)")
             }
         }

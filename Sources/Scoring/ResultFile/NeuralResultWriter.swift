@@ -17,11 +17,29 @@ import HDF5
 ///
 /// Per-neuroid results are written slice by slice as they arrive; the file appears under
 /// its real name only when the whole result is published (see `StagedFile`).
+///
+/// Over several MPI ranks (`ranks.size > 1`) it is still one file: the lead creates it
+/// (everything but the per-neuroid values, with `r` and `alpha` stored contiguous and
+/// allocated up front, since parallel HDF5 cannot compress or allocate while ranks write
+/// independently), closes it, and every rank opens it through MPI-IO and writes its own
+/// voxels. `endStreaming` closes it on every rank; the lead then reopens it alone for the
+/// summaries and stages it. The variables, dimensions, attributes and values are those of
+/// a one-process run.
 public final class NeuralResultWriter {
     public let path: String
-    private let writer: NetCDFWriter
-    private let r: HDF5Dataset
-    private let alpha: HDF5Dataset?
+    /// The lead's writer of everything but per-neuroid values (nil on other ranks).
+    private let writer: NetCDFWriter?
+    private var r: HDF5Dataset?
+    private var alpha: HDF5Dataset?
+    /// The file as every rank has it open while streaming (more than one rank only).
+    private var shared: HDF5File?
+    private let ranks: any RankGroup
+    /// Seconds this rank spent in its independent writes and in the shared file's
+    /// collective steps (open, agreements, close); per rank after `endStreaming`, written
+    /// as `mpi_write_seconds` / `mpi_collective_seconds` (what `tools/bench.sh --mpi` reads).
+    private var writeSeconds = 0.0, collectiveSeconds = 0.0
+    private var rankTimings: [[Double]] = []
+    private let hasAlpha: Bool
     private let splitCount: Int
     private let neuroidCount: Int
 
@@ -42,6 +60,8 @@ public final class NeuralResultWriter {
         public var protocolAttributes: [(name: String, value: HDF5Values)]
         /// Ridge penalties tried (an `alpha` variable is written when non-nil).
         public var alphas: [Double]?
+        /// MPI ranks writing the file (recorded as `mpi_ranks` when more than one).
+        public var ranks = 1
 
         public init(layers: [String], splits: [Split], presentationIDs: [String], neuroidCount: Int,
                     presentationCoordinates: [(name: String, values: HDF5Values)] = [],
@@ -60,11 +80,43 @@ public final class NeuralResultWriter {
         }
     }
 
-    public init(path: String, overwrite: Bool, layout: Layout, part: String, provenance: Provenance) throws {
+    public init(path: String, overwrite: Bool, layout: Layout, part: String, provenance: Provenance,
+                ranks: any RankGroup = SingleRank()) throws {
         self.path = path
-        writer = try NetCDFWriter(path: path, overwrite: overwrite)
+        self.ranks = ranks
         splitCount = layout.splits.count
         neuroidCount = layout.neuroidCount
+        hasAlpha = layout.alphas != nil
+        let spread = ranks.size > 1
+        var layout = layout
+        layout.ranks = ranks.size
+        var made = try ranks.onLead {
+            try Self.create(path: path, overwrite: overwrite, layout: layout, part: part, provenance: provenance, spread: spread)
+        }
+        writer = made?.writer
+        guard spread else {
+            (r, alpha) = (made?.r, made?.alpha)
+            return
+        }
+        // Every rank opens the lead's staged file. The lead drops every handle of its own
+        // first: libhdf5 would otherwise reuse that (serial) open file instead of MPI-IO.
+        made = nil
+        let started = Date()
+        defer { collectiveSeconds += Date().timeIntervalSince(started) }
+        let temporary = try ranks.broadcast(try ranks.onLead { try writer!.suspend(); return writer!.temporaryPath } ?? "")
+        try ranks.agreeing {
+            let file = try ranks.openShared(temporary)
+            (shared, r) = (file, try file.root.openDataset("r"))
+            alpha = hasAlpha ? try file.root.openDataset("alpha") : nil
+        }
+    }
+
+    /// The file with everything known before scoring; `spread`: laid out for parallel writes.
+    private static func create(path: String, overwrite: Bool, layout: Layout, part: String, provenance: Provenance,
+                               spread: Bool) throws -> (writer: NetCDFWriter, r: HDF5Dataset, alpha: HDF5Dataset?) {
+        let writer = try NetCDFWriter(path: path, overwrite: overwrite)
+        let r: HDF5Dataset, alpha: HDF5Dataset?
+        let splitCount = layout.splits.count, neuroidCount = layout.neuroidCount
         let rows = layout.presentationIDs.count
         do {
             try ResultSchema.stamp(writer, kind: .neural, title: "BrainAlign scoring result")
@@ -94,7 +146,9 @@ public final class NeuralResultWriter {
             try writer.addVariable("train_mask", dimensions: [ResultSchema.split, ResultSchema.presentation], values: .uint8(train),
                                    attributes: ["description": .strings(["1 where the presentation trained that split's model"])])
             let chunk = [1, 1, max(1, min(neuroidCount, 8192))]
-            let options = HDF5DatasetOptions(chunkShape: chunk, deflateLevel: 1, shuffle: true, fillValue: .float64([.nan]))
+            let options = spread
+                ? HDF5DatasetOptions(fillValue: .float64([.nan]), allocateEarly: true)
+                : HDF5DatasetOptions(chunkShape: chunk, deflateLevel: 1, shuffle: true, fillValue: .float64([.nan]))
             let dims = [ResultSchema.layer, ResultSchema.split, ResultSchema.neuroid]
             r = try writer.createVariable("r", dimensions: dims, elementType: .float64, options: options,
                                           attributes: ["long_name": .strings(["held-out Pearson r between predicted and measured responses"])])
@@ -106,17 +160,22 @@ public final class NeuralResultWriter {
                 alpha = nil
             }
             try writer.setAttribute("part", .strings([part]))
+            if spread { try writer.setAttribute("mpi_ranks", .int64([Int64(layout.ranks)])) }
             for (name, value) in layout.protocolAttributes { try writer.setAttribute(name, value) }
             try provenance.write(to: writer)
         } catch {
             writer.discard()
             throw error
         }
+        return (writer, r, alpha)
     }
 
     /// Writes one finished slice of neuroids for a layer.
     public func write(chunk: ChunkResult, layer: Int, alphas: [[Double]]) throws {
+        guard let r else { throw ScoringError("\(path): per-neuroid results written after streaming ended") }
         let width = chunk.columns.count
+        let started = Date()
+        defer { writeSeconds += Date().timeIntervalSince(started) }
         for s in 0..<splitCount {
             try r.write(chunk.r[s], start: [layer, s, chunk.columns.lowerBound], count: [1, 1, width])
             if let alpha {
@@ -127,14 +186,51 @@ public final class NeuralResultWriter {
 
     /// Reads back one split's r for a layer (written slice by slice during the run).
     public func r(layer: Int, split: Int) throws -> [Double] {
-        try r.read(start: [layer, split, 0], count: [1, 1, neuroidCount])
+        guard let r else { throw ScoringError("\(path): r read back before the file was reopened") }
+        return try r.read(start: [layer, split, 0], count: [1, 1, neuroidCount])
+    }
+
+    /// Collective: every rank says how its streaming went; with several ranks the shared
+    /// file is closed on all of them (even when one failed, so no rank waits forever),
+    /// and only then does anyone go on. Throws on every rank if any rank failed.
+    public func endStreaming(_ failure: Error?) throws {
+        guard ranks.size > 1 else {
+            if let failure { throw failure }
+            return
+        }
+        let started = Date()
+        let outcome = Result { try ranks.agree(failure) }
+        // Datasets before the file: closing an MPI-IO file is collective and the last
+        // handle closes it.
+        r = nil
+        alpha = nil
+        shared = nil
+        try ranks.agree(nil)  // every rank has closed: the lead may reopen it alone
+        try outcome.get()
+        collectiveSeconds += Date().timeIntervalSince(started)
+        rankTimings = try ranks.allGather([writeSeconds, collectiveSeconds])
+    }
+
+    /// The lead reopens the file after `endStreaming` to summarise and stage it.
+    public func resumeForSummaries() throws {
+        guard r == nil, let writer else { return }
+        let file = try writer.resume()
+        r = try file.root.openDataset("r")
+        alpha = hasAlpha ? try file.root.openDataset("alpha") : nil
     }
 
     /// Writes the summaries and closes the file, still under its temporary name: the
     /// runner publishes every part of a result together (`StagedFile.publishAll`).
     public func stage(_ result: PartResult) throws -> StagedFile {
+        guard let writer else { throw ScoringError("\(path): only the lead rank stages the result") }
+        r = nil
+        alpha = nil
         do {
             try ResultSummary.write(result, into: writer, splitScores: true)
+            if rankTimings.count > 1 {
+                try writer.setAttribute("mpi_write_seconds", .float64(rankTimings.map { $0[0] }))
+                try writer.setAttribute("mpi_collective_seconds", .float64(rankTimings.map { $0[1] }))
+            }
         } catch {
             writer.discard()
             throw error
@@ -142,7 +238,11 @@ public final class NeuralResultWriter {
         return try writer.close()
     }
 
-    public func discard() { writer.discard() }
+    public func discard() {
+        r = nil
+        alpha = nil
+        writer?.discard()
+    }
 }
 
 /// The per-layer summary variables every kind of result file shares.

@@ -34,6 +34,9 @@ public struct RunSettings: Sendable {
     public var commandLine: String
     /// A ceiling computed by `brainalign ceiling`, used instead of the published one.
     public var ceilingOverride: CeilingOverride?
+    /// The processes this run is spread over (MPI ranks); one unless launched by
+    /// mpirun/srun with the MPI build. `memoryBudget` and `threads` are per rank.
+    public var ranks: any RankGroup = SingleRank()
 
     public init(neuralPaths: [String], neuralVariable: String? = nil, activationsPath: String? = nil, outputPath: String,
                 overwrite: Bool = false, precision: Precision = .float32, memoryBudget: Int = 2 << 30, threads: Int = 2,

@@ -76,6 +76,14 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// The plan from the models' predicted shapes, as `score` makes it: a budget too small
+    /// is refused before any operator is built (not after building gigabytes of them).
+    func predictPlan<S: EngineScalar>(splits: [Split], config: RidgeConfiguration, heldBytes: Int, source: TargetSource, as: S.Type) throws {
+        let shapes = try splits.map { try Regression.ridge(config).modelShape(split: $0, features: features) }
+        _ = try MemoryPlan.make(budget: compute.memory.bytes, scalarSize: MemoryLayout<S>.size, heldBytes: heldBytes, models: shapes,
+                                workers: threads, source: source.shape)
+    }
+
     func measure<S: EngineScalar>(_: S.Type) throws -> BenchMeasurement {
         let file = try HDF5File.open(dataPath)
         let targetsDataset = try file.root.openDataset("data", chunkCache: .disabled)
@@ -87,6 +95,12 @@ struct Bench: ParsableCommand {
                                         innerCrossValidation: innerCv?.seeded(seed?.value ?? 1) ?? .kFold(innerFolds))
         var measurement = BenchMeasurement(task: task.rawValue, rows: rows, features: features, voxels: voxels, precision: precision,
                                            threads: threads, memory: compute.memory.description)
+        switch config.innerCrossValidation {
+        case .kFold(5): break
+        case .kFold(let k): measurement.innerCV = "\(k)-fold"
+        case .chunkedBootstrap(let b): measurement.innerCV = "bootstrap \(b.draws):\(b.chunkLength):\(b.heldOutChunks)"
+        case let other: measurement.innerCV = "\(other)"
+        }
         let featureBytes = MemoryLayout<S>.size * x.elements.count
         var measured: [SplitModel<S>] = []
         let start = Date()
@@ -123,10 +137,13 @@ struct Bench: ParsableCommand {
                 y.elements.replaceSubrange((c0 * rows)..<(c0 * rows + part.elements.count), with: part.elements)
             }
             let loaded = Date()
-            let model = try SplitModel.build(features: x, splits: [Split(train: Array(0..<rows), test: [])], regression: .ridge(config), threads: threads)[0]
-            let built = Date()
+            let all = Split(train: Array(0..<rows), test: [])
             // The targets sit in memory too (as himalaya has them): the plan counts them.
-            let scorer = StreamingScorer(models: [model], budget: budget, heldBytes: featureBytes + y.elements.count * MemoryLayout<S>.size, workers: threads)
+            let held = featureBytes + y.elements.count * MemoryLayout<S>.size
+            try predictPlan(splits: [all], config: config, heldBytes: held, source: InMemoryTargets(y), as: S.self)
+            let model = try SplitModel.build(features: x, splits: [all], regression: .ridge(config), threads: threads)[0]
+            let built = Date()
+            let scorer = StreamingScorer(models: [model], budget: budget, heldBytes: held, workers: threads)
             let plan = try scorer.run(source: InMemoryTargets(y)) { _, _ in }
             measurement.seconds = Date().timeIntervalSince(loaded)
             measurement.note = String(format: "operators %.2f s, voxels %.2f s (load %.2f s not counted); %@",
@@ -134,10 +151,12 @@ struct Bench: ParsableCommand {
             measured = [model]
         case .nested:
             let splits = try CrossValidation.kFold(outerFolds).splits(count: rows)
+            let held = featureBytes + 8 * voxels * splits.count
+            try predictPlan(splits: splits, config: config, heldBytes: held, source: source, as: S.self)
             let models = try SplitModel.build(features: x, splits: splits, regression: .ridge(config), threads: threads)
             let built = Date()
             var medians = [[Double]](repeating: [], count: splits.count)
-            let scorer = StreamingScorer(models: models, budget: budget, heldBytes: featureBytes + 8 * voxels * splits.count, workers: threads)
+            let scorer = StreamingScorer(models: models, budget: budget, heldBytes: held, workers: threads)
             let plan = try scorer.run(source: source) { chunk, _ in
                 for s in splits.indices { medians[s].append(contentsOf: chunk.r[s]) }
             }
@@ -158,6 +177,8 @@ struct Bench: ParsableCommand {
 
 struct BenchMeasurement {
     var task: String, rows: Int, features: Int, voxels: Int, precision: String, threads: Int, memory: String
+    /// The inner cross-validation, when not the default 5-fold ("bootstrap 50:40:125").
+    var innerCV = ""
     var seconds = 0.0
     var peakRSS = 0
     var note = ""
@@ -185,11 +206,17 @@ struct BenchMeasurement {
         let rate = 2 * pow(Double(size), 3) / best
         floorSeconds = gemmFlops / rate
         note += String(format: "; voxel GEMMs %.3g flops, floor %.2f s at %.0f GFLOP/s (%@ kernels)", gemmFlops, floorSeconds, rate / 1e9, blasCore)
+        if let wider = KernelChoice.preferredCore(loaded: blasCore, cpuFlags: KernelChoice.cpuFlags()) {
+            // Only reachable when the environment pinned the kernels (otherwise the entry
+            // point would have re-executed with the wider ones): say what it costs.
+            note += "; \(KernelChoice.variable) pins \(blasCore) kernels, this CPU can run \(wider): unset it to let brainalign choose"
+        }
     }
 
     var text: String {
-        String(format: "%@ %dx%dx%d %@ threads=%d memory=%@: %.2f s, %.0f voxels/s, peak RSS %@\n  %@",
-               task, rows, features, voxels, precision, threads, memory, seconds, Double(voxels) / seconds, formatBytes(peakRSS), note)
+        String(format: "%@ %dx%dx%d %@%@ threads=%d memory=%@: %.2f s, %.0f voxels/s, peak RSS %@\n  %@",
+               task, rows, features, voxels, precision, innerCV.isEmpty ? "" : " inner \(innerCV)", threads, memory, seconds,
+               Double(voxels) / seconds, formatBytes(peakRSS), note)
     }
 
     var json: JSONValue {
@@ -197,7 +224,7 @@ struct BenchMeasurement {
                  ("features", .integer(Int64(features))), ("voxels", .integer(Int64(voxels))), ("precision", .string(precision)),
                  ("threads", .integer(Int64(threads))), ("memory", .string(memory)), ("seconds", .number(seconds)),
                  ("voxels_per_second", .number(Double(voxels) / seconds)), ("peak_rss_bytes", .integer(Int64(peakRSS))),
-                 ("gemm_flops", .number(gemmFlops)), ("floor_seconds", .number(floorSeconds)), ("blas_core", .string(blasCore)), ("note", .string(note))])
+                 ("inner_cv", .string(innerCV)), ("gemm_flops", .number(gemmFlops)), ("floor_seconds", .number(floorSeconds)), ("blas_core", .string(blasCore)), ("note", .string(note))])
     }
 }
 

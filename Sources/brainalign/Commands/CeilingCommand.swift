@@ -83,17 +83,27 @@ struct CeilingCommand: ParsableCommand {
         exact.bootstraps = bootstraps
         let outputPath = output.output ?? "brainalign-ceiling.nc"
         // Ceilings are computed in float64 (they are small next to scoring).
-        let settings = RunSettings(neuralPaths: [neural], neuralVariable: neuralVariable, outputPath: outputPath, overwrite: output.overwrite,
+        var settings = RunSettings(neuralPaths: [neural], neuralVariable: neuralVariable, outputPath: outputPath, overwrite: output.overwrite,
                                    precision: .float64, memoryBudget: compute.memory.bytes, threads: compute.threads.value,
                                    commandLine: commandLineText)
-        let quiet = report.quiet
+        try asRank(threads: compute.threads.value) { ranks in
+            settings.ranks = ranks
+            try compute(ceiling, exact: exact, settings: settings, quiet: report.quiet || !ranks.isLead)
+        }
+    }
+
+    /// Computes and writes the ceiling (regressions dealt to MPI ranks), printed by the lead.
+    private func compute(_ ceiling: ExtrapolationCeiling, exact: BrainScoreCeiling, settings: RunSettings, quiet: Bool) throws {
+        let outputPath = settings.outputPath
+        let lead = settings.ranks.isLead
         let outcome = try CeilingJob.run(benchmark: benchmark, subjectCoordinate: subjectCoordinate, procedure: chosenProcedure, ceiling: ceiling,
                                          exact: exact, settings: settings,
-                                         warn: { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) { done, total in
+                                         warn: { if lead { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) } }) { done, total in
             if !quiet && (done == total || done % 25 == 0) {
                 FileHandle.standardError.write(Data("ceiling: \(done)/\(total) regressions\n".utf8))
             }
         }
+        guard settings.ranks.isLead else { return }
         switch outcome {
         case .splitHalf(let value, let splits):
             if report.json {

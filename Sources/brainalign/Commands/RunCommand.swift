@@ -48,16 +48,27 @@ struct RunCommand: ParsableCommand {
             for problem in error.problems { FileHandle.standardError.write(Data("Error: \(problem)\n".utf8)) }
             throw ExitCode(2)
         }
-        let json = report.json, quiet = report.quiet
-        let options = RunOptions(force: force, precision: precision.precision, memoryBudget: compute.memory.bytes,
+        try asRank(threads: compute.threads.value) { ranks in try run(parsed, ranks: ranks) }
+    }
+
+    /// Runs the plan as one rank (its scoring steps dealt to MPI ranks); the lead reports.
+    private func run(_ parsed: RunPlan, ranks: any RankGroup) throws {
+        let json = report.json, quiet = report.quiet, lead = ranks.isLead
+        var options = RunOptions(force: force, precision: precision.precision, memoryBudget: compute.memory.bytes,
                                  threads: compute.threads.value, commandLine: commandLineText)
+        options.ranks = ranks
         let runner = PlanRunner(plan: parsed, options: options) { event in
+            guard lead else { return }
             if json { FileHandle.standardOutput.write(Data((Self.json(event).compact() + "\n").utf8)) }
             else if !quiet || event.status == .failed { FileHandle.standardError.write(Data((Self.line(event) + "\n").utf8)) }
         }
         let outcome: RunOutcome
         do { outcome = try runner.run() } catch {
             throw RunFailure("\(error)")
+        }
+        guard lead else {
+            if !outcome.failures.isEmpty { throw ExitCode(1) }
+            return
         }
         // The study over the summary; failed steps are missing cells, named in its notes.
         var studyText: String? = nil, studyJSON: JSONValue = .null, studyError: String? = nil

@@ -100,11 +100,20 @@ struct AlphaSpec: ArgumentValue {
 /// chunked bootstrap bootstrap:NBOOTS:CHUNKLEN:NCHUNKS (seeded by the command's --seed).
 struct InnerCVSpec: ArgumentValue {
     var value: CrossValidation
-    init(_ value: CrossValidation) { self.value = value }
-    static let message = "--inner-cv must be a fold count >= 2, loo, or bootstrap:NBOOTS:CHUNKLEN:NCHUNKS with whole numbers >= 1 (e.g. bootstrap:50:40:125)"
+    /// `stories:K` (story-listening runs only): GroupKFold(K) over the training stories.
+    var storyFolds: Int?
+    init(_ value: CrossValidation, storyFolds: Int? = nil) {
+        self.value = value
+        self.storyFolds = storyFolds
+    }
+    static let message = "--inner-cv must be a fold count >= 2, loo, bootstrap:NBOOTS:CHUNKLEN:NCHUNKS with whole numbers >= 1 (e.g. bootstrap:50:40:125), or stories:K (story runs)"
     static func parse(_ text: String) throws -> InnerCVSpec {
         if text == "loo" { return InnerCVSpec(.leaveOneOut) }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.first == "stories" {
+            guard parts.count == 2, let k = Int(parts[1]), k >= 2 else { throw ValidationError(message) }
+            return InnerCVSpec(.kFold(k), storyFolds: k)
+        }
         if parts.first == "bootstrap" {
             let numbers = parts.dropFirst().map { Int($0) }
             guard numbers.count == 3, let draws = numbers[0], let length = numbers[1], let chunks = numbers[2],
@@ -149,5 +158,44 @@ struct OuterCVSpec: ArgumentValue {
         default: break
         }
         throw ValidationError("--cv must be kfold:K, group:COORDINATE:K, shuffle:N:TRAIN_FRACTION (e.g. shuffle:10:0.9) or file:PATH")
+    }
+}
+
+/// FIR delays in TRs: a comma list of distinct whole numbers >= 1 (1,2,3,4).
+struct DelaySpec: ArgumentValue {
+    var values: [Int]
+    static func parse(_ text: String) throws -> DelaySpec {
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }), Set(values).count == values.count else {
+            throw ValidationError("--delays must be distinct whole numbers >= 1 (TRs), comma-separated, e.g. 1,2,3,4")
+        }
+        return DelaySpec(values: values.map { $0! })
+    }
+    var defaultValueDescription: String { "1,2,3,4" }
+}
+
+/// TRs trimmed at each story's start and end: HEAD:TAIL (10:5).
+struct TrimSpec: ArgumentValue {
+    var head: Int
+    var tail: Int
+    static func parse(_ text: String) throws -> TrimSpec {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let head = parts[0], let tail = parts[1], head >= 0, tail >= 0 else {
+            throw ValidationError("--trim must be HEAD:TAIL, two whole numbers >= 0 (e.g. 10:5)")
+        }
+        return TrimSpec(head: head, tail: tail)
+    }
+    var defaultValueDescription: String { "10:5" }
+}
+
+/// A comma list of story names.
+struct StoryList: ArgumentValue {
+    var names: [String]
+    static func parse(_ text: String) throws -> StoryList {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.contains(""), Set(names).count == names.count else {
+            throw ValidationError("story lists must be distinct, non-empty names separated by commas (e.g. wheretheressmoke)")
+        }
+        return StoryList(names: names)
     }
 }

@@ -8,11 +8,11 @@ import Scoring
 /// --memory and --threads: the resources of a run.
 struct ComputeOptions: ParsableArguments {
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Memory budget for the whole process, e.g. 2GB or 256MB (a positive size).", valueName: "size"), transform: ByteSize.parse)
+            help: ArgumentHelp("Memory budget for the whole process (per rank in an MPI run), e.g. 2GB or 256MB (a positive size).", valueName: "size"), transform: ByteSize.parse)
     var memory = ByteSize(bytes: 2 << 30)
 
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Worker threads for BLAS and chunk parallelism (1-\(ThreadCount.limit); default: the cores).", valueName: "n"), transform: ThreadCount.parse)
+            help: ArgumentHelp("Worker threads for BLAS and chunk parallelism (1-\(ThreadCount.limit); default: the cores; per rank in an MPI run, see docs/scale-out.md for binding).", valueName: "n"), transform: ThreadCount.parse)
     var threads = ThreadCount(ProcessInfo.processInfo.activeProcessorCount)
 }
 

@@ -1,0 +1,46 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The serial build started by an MPI launcher (mpirun, srun) as several ranks: it refuses
+/// before reading anything, says so once (on the first rank), and writes nothing. The MPI
+/// build itself is tested by tools/test_mpi.sh (it needs mpirun).
+@Suite struct LauncherTests {
+    let temporary: TemporaryDirectory
+    init() throws { temporary = try TemporaryDirectory() }
+
+    func score(environment extra: [String: String]) throws -> (ProcessResult, String) {
+        let output = temporary.path("launched.nc")
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "PMI_SIZE", "PMI_RANK", "PMIX_SIZE", "PMIX_RANK",
+                    "SLURM_STEP_NUM_TASKS", "SLURM_PROCID"] { environment[key] = nil }
+        environment.merge(extra) { _, new in new }
+        let result = try runProcess(CLI.executable, ["score", "--neural", ScoreCommandTests.neural, "--activations", ScoreCommandTests.activations,
+                                                    "--output", output, "--quiet"], environment: environment)
+        return (result, output)
+    }
+
+    @Test(arguments: [["OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "0"], ["PMI_SIZE": "4", "PMI_RANK": "0"],
+                      ["SLURM_STEP_NUM_TASKS": "3", "SLURM_PROCID": "0"]])
+    func firstRankRefusesWithOneLine(environment: [String: String]) throws {
+        let (result, output) = try score(environment: environment)
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("serial build") && result.stderr.contains("--traits MPI") && result.stderr.contains(environment.keys.first { $0.hasSuffix("SIZE") || $0.hasSuffix("TASKS") }!))
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test func otherRanksRefuseQuietly() throws {
+        let (result, output) = try score(environment: ["OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "1"])
+        #expect(result.status == 2)
+        #expect(result.stderr.isEmpty, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test func oneRankIsAnOrdinaryRun() throws {
+        let (result, output) = try score(environment: ["OMPI_COMM_WORLD_SIZE": "1", "OMPI_COMM_WORLD_RANK": "0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: output))
+    }
+}
