@@ -4,8 +4,10 @@
 # for docs/performance.md.
 #
 #   bash tools/bench.sh            # the reference task (627 x 4096, 20,000 voxels)
-#   bash tools/bench.sh --all      # + sklearn RidgeCV, himalaya nested, and the 200,000-voxel streamed runs
-#                                  #   (256- and 4,096-voxel stored chunks)
+#   bash tools/bench.sh --all      # + sklearn RidgeCV, himalaya nested, the 200,000-voxel streamed runs
+#                                  #   (256- and 4,096-voxel stored chunks), and the Pereira-sized exact
+#                                  #   ceiling (tools/bench_ceiling.py; set BRAINSCORE_PYTHON to the python
+#                                  #   of a brainscore-language 2.3.0 venv for Brain-Score's own as anchor)
 #   bash tools/bench.sh --naturalistic
 #       # rows outnumbering features: T3 = 6,000 x 1,024 x 10,000 (5-fold inner CV) beside
 #       # himalaya RidgeCV on the same file; the chunked bootstrap (50:40:125) against
@@ -93,3 +95,10 @@ extra = f' (--memory {r["memory"]})' if r.get("memory") and r["memory"] not in (
 print(f'| {name}{extra} | {r["precision"]} | {r["voxels"]:,} | {r["seconds"]:.2f} | {r["voxels_per_second"]:,.0f} | {r["peak_rss_bytes"] / 2**20:,.0f} MiB | {r.get("note", "")} |')
 PY
 done
+
+if $all; then
+  # The exact (Brain-Score 2.3.0) noise ceiling at Pereira size, and Brain-Score's own on a
+  # fraction when BRAINSCORE_PYTHON names a venv's python with brainscore-language==2.3.0.
+  echo
+  python3 tools/bench_ceiling.py --brainalign "$bin" ${BRAINSCORE_PYTHON:+--brainscore-python "$BRAINSCORE_PYTHON"} | sed -n '/^| /p'
+fi

@@ -1,5 +1,6 @@
 /// numpy's legacy `RandomState` (MT19937), exactly: the generator behind sklearn's
-/// `ShuffleSplit(random_state=seed)`, and therefore behind Brain-Score's splits.
+/// `ShuffleSplit(random_state=seed)`, and therefore behind Brain-Score's splits, and of
+/// Brain-Score's ceiling bootstrap (`randint`).
 ///
 /// Integer seeds go through `init_genrand` (numpy's `_legacy_seeding`), and
 /// `permutation(n)` is numpy's Fisher-Yates shuffle of `arange(n)` from the last position
@@ -59,6 +60,15 @@ public struct LegacyRandomState: Sendable {
     public mutating func randomSample() -> Double {
         let a = Double(nextUInt32() >> 5), b = Double(nextUInt32() >> 6)
         return (a * 67_108_864 + b) / 9_007_199_254_740_992
+    }
+
+    /// `RandomState.randint(0, high, size=count)` (legacy, int64): each value by masked
+    /// rejection on one 32-bit word while high - 1 fits in 32 bits, as numpy's
+    /// `random_bounded_uint64_fill` does. Also what `choice(high, size=count)` with
+    /// replacement and no weights draws.
+    public mutating func randint(_ high: Int, count: Int) -> [Int] {
+        precondition(high >= 1, "randint needs high >= 1")
+        return (0..<count).map { _ in Int(interval(UInt64(high - 1))) }
     }
 
     /// `RandomState.permutation(n)`.

@@ -135,12 +135,12 @@ public final class PlanRunner: @unchecked Sendable {
         switch entry.ceiling {
         case .published: return .success(nil)
         case .file(let path):
-            do { return .success(try CeilingFile.read(path, for: entry.name)) } catch { return .failure(RunError("\(error)")) }
+            do { return .success(try CeilingFile.read(path, for: entry.name, neural: entry.neural.count == 1 ? entry.neural[0] : nil)) } catch { return .failure(RunError("\(error)")) }
         case .compute:
             let started = Date()
             let path = folder.ceiling(entry.name), recordPath = folder.ceilingRecord(entry.name)
             do {
-                let provenance = try [("benchmark", entry.name), ("procedure", "brainalign ceiling defaults (seed 0)")]
+                let provenance = try [("benchmark", entry.name), ("procedure", "brainalign ceiling defaults (procedure brainscore)")]
                     + fingerprints("neural", entry.neural[0]) + [("brainalign_version", BrainAlignFormat.version)]
                 switch try decide(recordPath: recordPath, outputs: [path], provenance: provenance) {
                 case .skip:

@@ -153,7 +153,7 @@ import Testing
         ceiling.heldOut = 2
         ceiling.bootstraps = 20
         ceiling.seed = 3
-        guard case .extrapolation(let result) = try CeilingJob.run(benchmark: nil, subjectCoordinate: nil, ceiling: ceiling,
+        guard case .extrapolation(let result) = try CeilingJob.run(benchmark: nil, subjectCoordinate: nil, procedure: .sampled, ceiling: ceiling,
                                                                    settings: Self.settings(output: output)) else { throw ScoringError("expected an extrapolation ceiling") }
         return result
     }
@@ -183,7 +183,7 @@ import Testing
         let output = temporary.path("ceiling.nc")
         do {
             // The process allowance alone.
-            _ = try CeilingJob.run(benchmark: nil, subjectCoordinate: nil, ceiling: ceiling, settings: Self.settings(output: output, memory: 64 << 20))
+            _ = try CeilingJob.run(benchmark: nil, subjectCoordinate: nil, procedure: .sampled, ceiling: ceiling, settings: Self.settings(output: output, memory: 64 << 20))
             Issue.record("expected an error")
         } catch {
             #expect("\(error)".contains("too small") && "\(error)".contains("use at least --memory"), "\(error)")
@@ -213,11 +213,11 @@ import Testing
         let temporary = try TemporaryDirectory()
         let output = temporary.path("ceiling.nc")
         #expect(throws: ScoringError.self) {
-            _ = try CeilingJob.run(benchmark: "Pereira2018.384sentences-ridge", subjectCoordinate: nil, ceiling: ceiling,
+            _ = try CeilingJob.run(benchmark: "Pereira2018.384sentences-ridge", subjectCoordinate: nil, procedure: .sampled, ceiling: ceiling,
                                    settings: Self.settings(neural: BrainScoreParityTests.sample("Pereira2018_sample.nc"), output: output, threads: 1))
         }
         #expect(throws: ScoringError.self) {
-            _ = try CeilingJob.run(benchmark: "Pereira2018.243sentences-linear", subjectCoordinate: nil, ceiling: ceiling,
+            _ = try CeilingJob.run(benchmark: "Pereira2018.243sentences-linear", subjectCoordinate: nil, procedure: .sampled, ceiling: ceiling,
                                    settings: Self.settings(neural: BrainScoreParityTests.sample("Pereira2018_sample.nc"), output: output, threads: 1))
         }
     }

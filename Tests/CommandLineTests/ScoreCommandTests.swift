@@ -206,11 +206,50 @@ import Testing
         var ceilings: [[Double]] = []
         for threads in ["1", "2", "2"] {
             let output = temporary.path("t\(ceilings.count).nc")
-            let result = try CLI.run(["ceiling", "--neural", data, "--subsets", "4", "--held-out", "2", "--bootstraps", "20",
+            let result = try CLI.run(["ceiling", "--neural", data, "--procedure", "sampled", "--subsets", "4", "--held-out", "2", "--bootstraps", "20",
                                       "--seed", "3", "--threads", threads, "--output", output, "--quiet"])
             #expect(result.status == 0, "\(result.stderr)")
             ceilings.append(try NetCDFFile.open(output).doubles("neuroid_ceiling"))
         }
         #expect(ceilings[0] == ceilings[1] && ceilings[1] == ceilings[2])
+    }
+
+    /// `score --ceiling` refuses a ceiling computed from another neural file, before scoring.
+    @Test func scoreRefusesACeilingOfOtherData() throws {
+        let temporary = try TemporaryDirectory()
+        let ceiling = temporary.path("blank_ceiling.nc")
+        let made = try CLI.run(["ceiling", "--neural", Fixture.repositoryRoot.appendingPathComponent("datasets/Blank2014_sample.nc").path,
+                                "--benchmark", "Blank2014-linear", "--bootstraps", "2", "--output", ceiling, "--quiet"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let output = temporary.path("score.nc")
+        let refused = try CLI.run(["score", "--benchmark", "Blank2014-linear",
+                                   "--neural", Fixture.repositoryRoot.appendingPathComponent("datasets/Pereira2018_sample.nc").path,
+                                   "--activations", Fixture.repositoryRoot.appendingPathComponent("datasets/Blank2014_sample_activations.nc").path,
+                                   "--ceiling", ceiling, "--output", output])
+        #expect(refused.status != 0 && refused.stderr.contains("another neural file"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    /// The default is Brain-Score's procedure, deterministic whatever --threads says; the
+    /// sampled procedure's options are refused with it.
+    @Test func brainScoreProcedureByDefault() throws {
+        let temporary = try TemporaryDirectory()
+        let data = Fixture.path("BenchmarksTests", "brainscore_blank.nc")
+        var ceilings: [[Double]] = []
+        for threads in ["1", "2"] {
+            let output = temporary.path("b\(threads).nc")
+            let result = try CLI.run(["ceiling", "--neural", data, "--subject-coordinate", "subject_id", "--bootstraps", "5",
+                                      "--threads", threads, "--output", output, "--quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("Brain-Score 2.3.0 procedure") && result.stdout.contains("75 regressions"), "\(result.stdout)")
+            let file = try NetCDFFile.open(output)
+            #expect(file.attributes.first { $0.name == "procedure" }?.stringValue == "brainscore")
+            ceilings.append(try file.doubles("neuroid_ceiling").map { $0.isNaN ? -1 : $0 })
+        }
+        #expect(ceilings[0] == ceilings[1])
+        for extra in [["--subsets", "3"], ["--held-out", "2"], ["--seed", "4"], ["--procedure", "exact"]] {
+            let result = try CLI.run(["ceiling", "--neural", data, "--output", temporary.path("x.nc")] + extra)
+            #expect(result.status != 0 && result.stderr.contains(extra[0]), "\(extra): \(result.stderr)")
+        }
     }
 }

@@ -88,12 +88,16 @@ def score(benchmark, neural, activations, output, overwrite=False, ceiling=None,
     return open_result(output)
 
 
-def ceiling(benchmark, neural, output, overwrite=False, seed=None, memory=None, threads=None):
+def ceiling(benchmark, neural, output, overwrite=False, seed=None, memory=None, threads=None, procedure=None):
     """`brainalign ceiling`: the noise ceiling of `neural` under `benchmark`'s protocol;
-    returns the ceiling file as an xarray.Dataset (`.attrs["ceiling"]` is the value)."""
+    returns the ceiling file as an xarray.Dataset (`.attrs["ceiling"]` is the value).
+    `procedure`: None or "brainscore" (Brain-Score 2.3.0's, exactly; deterministic) or
+    "sampled" (random subsets; `seed` applies to it and to Futrell2018-pearsonr)."""
     arguments = ["ceiling", "--benchmark", benchmark, "--neural", os.fspath(neural), "--output", os.fspath(output), "--quiet"]
     if overwrite:
         arguments.append("--overwrite")
+    if procedure is not None:
+        arguments += ["--procedure", procedure]
     if seed is not None:
         arguments += ["--seed", str(int(seed))]
     _call(_resources(arguments, memory, threads, None))

@@ -121,11 +121,7 @@ public struct ExtrapolationCeiling: Sendable {
                          progress: @escaping @Sendable (Int, Int) -> Void) throws -> Result {
         let (names, columns) = try Self.subjectColumns(subjects)
         let count = names.count
-        let blocks: [Matrix<Double>] = columns.map { subjectColumns in
-            var block = Matrix<Double>(rows: data.rows, columns: subjectColumns.count)
-            for (j, column) in subjectColumns.enumerated() { for i in 0..<data.rows { block[i, j] = data[i, column] } }
-            return block
-        }
+        let blocks = KernelLeastSquares.subjectBlocks(data, columns: columns)
         let grams = blocks.map { Matrix.gram($0, outer: true) }
         let tasks = draws(subjectCount: count)
         let threads = try plannedWorkers(rows: data.rows, subjects: subjects, threads: threads)
@@ -139,12 +135,7 @@ public struct ExtrapolationCeiling: Sendable {
             DispatchQueue.concurrentPerform(iterations: max(1, threads)) { worker in
                 for slot in stride(from: worker, to: mine.count, by: max(1, threads)) {
                     let task = unique[mine[slot]]
-                    var pooled = grams[task.pool[0]]
-                    for s in task.pool.dropFirst() {
-                        pooled.elements.withUnsafeMutableBufferPointer { p in
-                            grams[s].elements.withUnsafeBufferPointer { g in for k in p.indices { p[k] += g[k] } }
-                        }
-                    }
+                    let pooled = KernelLeastSquares.pooledGram(grams, pool: task.pool)
                     results.set(slot, Swift.Result<[Double], Error> { try Self.scores(gram: pooled, targets: blocks[task.target], splits: splits) })
                     progress(done.increment(), mine.count)
                 }
@@ -203,41 +194,18 @@ public struct ExtrapolationCeiling: Sendable {
         var sums = [Double](repeating: 0, count: targets.columns)
         var counts = [Int](repeating: 0, count: targets.columns)
         for split in splits {
-            let q = try leastSquaresOperator(gram: gram, split: split)
+            let q = try KernelLeastSquares.predictionOperator(gram: gram, split: split)
             let predictions = Matrix.product(q, targets.rows(split.train))
             let r = pearsonPerColumn(predictions, targets.rows(split.test))
             for (k, value) in r.enumerated() where !value.isNaN { sums[k] += value; counts[k] += 1 }
         }
         return zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : .nan }
     }
-
-    /// Q (test x train) with predictions = Q · Y_train for least squares with intercept, from
-    /// the uncentred Gram matrix: the centred blocks are G_ij - a_i - a_j + c with a the
-    /// training-row means of G and c their mean; Q = K_te,tr K_tr,tr⁺ + 1/n, the pseudo-inverse
-    /// dropping eigenvalues below n·eps·λmax·10 (the centring null direction is rounding there).
-    static func leastSquaresOperator(gram: Matrix<Double>, split: Split) throws -> Matrix<Double> {
-        let train = split.train, test = split.test, n = Double(train.count)
-        var a = [Double](repeating: 0, count: gram.rows)
-        for i in 0..<gram.rows { var s = 0.0; for j in train { s += gram[i, j] }; a[i] = s / n }
-        let c = train.reduce(0.0) { $0 + a[$1] } / n
-        let ktt = Matrix<Double>(rows: train.count, columns: train.count) { k in
-            for (jj, j) in train.enumerated() { for (ii, i) in train.enumerated() { k[jj * train.count + ii] = gram[i, j] - a[i] - a[j] + c } }
-        }
-        let kte = Matrix<Double>(rows: test.count, columns: train.count) { k in
-            for (jj, j) in train.enumerated() { for (ii, i) in test.enumerated() { k[jj * test.count + ii] = gram[i, j] - a[i] - a[j] + c } }
-        }
-        let (lambda, v) = try ktt.symmetricEigen()
-        let cutoff = (lambda.last ?? 0) * n * Double.ulpOfOne * 10
-        var scaled = Matrix.product(kte, v)
-        scaled.scaleColumns(by: lambda.map { $0 > cutoff ? 1 / $0 : 0 })
-        var q = Matrix.product(scaled, v, transposeB: true)
-        q.elements.withUnsafeMutableBufferPointer { e in for k in e.indices { e[k] += 1 / n } }
-        return q
-    }
 }
 
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
-    func increment() -> Int { lock.withLock { count += 1; return count } }
+    @discardableResult func increment() -> Int { lock.withLock { count += 1; return count } }
+    var value: Int { lock.withLock { count } }
 }

@@ -100,7 +100,7 @@ struct Score: ParsableCommand {
     @Option(help: ArgumentHelp("Only these layers (comma-separated names, in this order).", valueName: "names"))
     var layers: String?
 
-    @Option(help: ArgumentHelp("A ceiling file from `brainalign ceiling` to normalise by (instead of the published ceiling).", valueName: "file"))
+    @Option(help: ArgumentHelp("A ceiling file from `brainalign ceiling` to normalise by (instead of the published ceiling); refused if made for another benchmark or from another neural file.", valueName: "file"))
     var ceiling: String?
 
     @Option(help: ArgumentHelp("Story-listening run (story layout, one --neural per subject, word activations with story and word_time): hold out these stories (comma-separated) and train on the others (or --train-stories).", valueName: "names"), transform: StoryList.parse)
@@ -222,7 +222,8 @@ struct Score: ParsableCommand {
     func run() throws {
         let custom: any Benchmark = storyProtocol.map { StoryBenchmark.custom($0) } ?? NeuralBenchmark.custom(customProtocol)
         let chosen: any Benchmark = try benchmark.map { try BenchmarkRegistry.named($0) } ?? custom
-        let ceilingOverride = try ceiling.map { try CeilingFile.read($0, for: benchmark) }
+        // A ceiling must come from the same benchmark and (one neural file) the same data.
+        let ceilingOverride = try ceiling.map { try CeilingFile.read($0, for: benchmark, neural: neural.count == 1 ? neural[0] : nil) }
         try asRank(threads: compute.threads.value) { ranks in try score(chosen, ceilingOverride: ceilingOverride, ranks: ranks) }
     }
 
