@@ -259,12 +259,20 @@ def readout_batch(model, tokenizer, texts, target, device, limit):
         return wehbe_batch(model, tokenizer, texts, device, limit)
     tokenizer.padding_side = "right"
     if target == "story_word":
-        # The window's words as split words; the readout is the last word's tokens.
-        batch = tokenizer(texts, is_split_into_words=True, return_tensors="pt", padding=True, truncation=True, max_length=limit)
+        # The window read as running text (words joined by spaces, as the story was heard):
+        # pre-split words would each lose the leading space byte-level BPE tokenizers
+        # (GPT-2, RoBERTa, ...) mark word starts with. The readout is the tokens whose
+        # characters lie in the last word, found from the offsets; the earliest context is
+        # cut when the window is longer than the model's limit.
+        tokenizer.truncation_side = "left"
+        joined = [" ".join(window) for window in texts]
+        batch = tokenizer(joined, return_tensors="pt", padding=True, truncation=True, max_length=limit, return_offsets_mapping=True)
         masks = []
-        for row in range(len(texts)):
-            last = len(texts[row]) - 1
-            masks.append([w == last for w in batch.word_ids(row)])
+        for row, window in enumerate(texts):
+            # The last word's characters, with the space before it (byte-level tokens
+            # carry it; special tokens have empty spans).
+            start = max(0, len(joined[row]) - len(window[-1]) - 1)
+            masks.append([end > begin and begin >= start for begin, end in batch["offset_mapping"][row].tolist()])
         mask = torch.tensor(masks, dtype=torch.float32)
         if (mask.sum(1) == 0).any():
             raise ExtractionError("a word produced no tokens after truncation; lower --window")

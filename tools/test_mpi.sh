@@ -2,7 +2,8 @@
 # The MPI build against the serial build (docs/scale-out.md), run by .ci/run:
 #   1. np=2 and np=3 (an uneven deal of voxel slabs) give the serial result bit for bit
 #      at --precision float64 (and at float32 too, same plan), summary printed once; the
-#      ceiling too (regressions dealt to ranks), and a run plan (steps dealt to ranks);
+#      ceiling too (regressions dealt to ranks), named benchmarks of several parts
+#      (Wehbe2014, a story run), and a run plan (steps dealt to ranks);
 #   2. more ranks than voxel slabs: idle ranks, said once, same result;
 #   3. a read error seen by one rank only: every rank stops, one message naming the
 #      rank, non-zero exit, nothing at the destination and no temporary file left;
@@ -44,6 +45,28 @@ for precision in float64 float32; do
     else fail "np=$np $precision differs from the serial result"; fi
   done
 done
+
+# 1a. Named benchmarks of several parts: Wehbe2014 (whose parts wrap the layer loop's) and
+#     a story run (LeBel layout): every part spreads over the ranks; every result file
+#     equals the serial run's.
+named() {  # label, score arguments...
+  local label=$1; shift
+  mkdir -p "$work/$label-serial" "$work/$label-mpi"
+  "$serial" score "$@" --threads 1 --quiet --output "$work/$label-serial/out.nc" >/dev/null
+  if "${launch[@]}" -np 2 "$mpi" score "$@" --threads 1 --quiet --output "$work/$label-mpi/out.nc" >"$work/stdout" 2>"$work/stderr"; then
+    local same=1
+    for f in "$work/$label-serial"/*.nc; do
+      python3 tools/compare_results.py "$f" "$work/$label-mpi/$(basename "$f")" >/dev/null || same=0
+    done
+    if [ $same = 1 ]; then pass "$label np=2 equals the serial results"; else fail "$label np=2 differs from the serial results"; fi
+  else
+    fail "$label np=2 failed: $(head -3 "$work/stderr")"
+  fi
+}
+named wehbe --benchmark Wehbe2014 --neural datasets/Wehbe2014_sample_F.nc --neural datasets/Wehbe2014_sample_H.nc \
+  --activations datasets/Wehbe2014_sample_activations.nc
+named story --neural datasets/LeBel2023_sample_UTS01.nc --neural datasets/LeBel2023_sample_UTS02.nc \
+  --activations datasets/LeBel2023_sample_activations.nc --test-stories wheretheressmoke --inner-cv bootstrap:20:10:8
 
 # 1b. The extrapolation ceiling: regressions dealt to ranks, the same file.
 "$serial" ceiling --neural "$work/neural.nc" --threads 1 --bootstraps 20 --quiet --output "$work/ceiling-serial.nc" >/dev/null

@@ -214,6 +214,33 @@ def test_lebel_story_windows(tmp_path):
         assert (tmp_path / "scores.nc").exists()
 
 
+def test_lebel_windows_keep_word_starts_for_byte_level_tokenizers(tmp_path):
+    """GPT-2-style tokenizers mark a word's start by the space before it: the story readout
+    must feed the window as running text, so its last word is read as ' word' (with the
+    space), exactly as in the joined text, not as a word glued to the previous one."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers, decoders
+    subject = xr.open_dataset(os.path.join(DATA, "LeBel2023_sample_UTS01.nc"))
+    words = [str(w) for w in subject["word"].values]
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    bpe.train_from_iterator([" ".join(words)], trainers.BpeTrainer(vocab_size=300, special_tokens=["<pad>"],
+                                                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tok = transformers.PreTrainedTokenizerFast(tokenizer_object=bpe, pad_token="<pad>")
+    model = gpt2(tok)
+    ea.extract(args(tmp_path, "lebel", "LeBel2023_sample_UTS01.nc", window=4), model=model, tokenizer=tok, progress=lambda m: None)
+    out = xr.open_dataset(tmp_path / "out.nc")
+    window = words[6:10]
+    ids = tok(" ".join(window))["input_ids"]
+    last = tok(" " + window[-1])["input_ids"]  # the last word with its leading space
+    assert ids[-len(last):] == last
+    with torch.no_grad():
+        states = model(input_ids=torch.tensor([ids]), output_hidden_states=True).hidden_states
+    for layer in range(2):
+        expected = states[layer + 1][0][len(ids) - len(last):].mean(0).numpy()
+        np.testing.assert_allclose(out["activations"].values[layer, 9], expected, rtol=1e-5, atol=1e-6)
+
+
 def manual_surprisal(model, tok, words, limit):
     encoded = tok(words, is_split_into_words=True, add_special_tokens=False)
     tokens, word_of = encoded["input_ids"], encoded.word_ids()

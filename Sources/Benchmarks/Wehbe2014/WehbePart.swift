@@ -9,6 +9,9 @@ struct WehbePart: BenchmarkPart {
     var name: String { part.name }
     var outputPath: String { part.outputPath }
     var inputFiles: [String] { part.inputFiles }
+    /// The wrapped part's: its writer makes collective calls on every rank, so it must run
+    /// on all of them, not on the lead alone.
+    var spreadsOverRanks: Bool { part.spreadsOverRanks }
 
     func preflight(settings: RunSettings) throws { try part.preflight(settings: settings) }
 
