@@ -92,7 +92,8 @@ def ceiling(benchmark, neural, output, overwrite=False, seed=None, memory=None, 
     """`brainalign ceiling`: the noise ceiling of `neural` under `benchmark`'s protocol;
     returns the ceiling file as an xarray.Dataset (`.attrs["ceiling"]` is the value).
     `procedure`: None or "brainscore" (Brain-Score 2.3.0's, exactly; deterministic) or
-    "sampled" (random subsets; `seed` applies to it and to Futrell2018-pearsonr)."""
+    "sampled" (random subsets; `seed` applies to it and to Futrell2018-pearsonr: with the
+    exact procedure, which draws no random subsets, the binary refuses `seed`)."""
     arguments = ["ceiling", "--benchmark", benchmark, "--neural", os.fspath(neural), "--output", os.fspath(output), "--quiet"]
     if overwrite:
         arguments.append("--overwrite")

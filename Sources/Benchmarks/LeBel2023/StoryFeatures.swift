@@ -52,7 +52,9 @@ struct StoryFeatures: FeatureTransform {
         if regressions.allSatisfy({ $0 == regressions[0] }) {
             models = try SplitModel.build(features: features, splits: splits, regression: regressions[0], threads: threads)
         } else {
-            models = try zip(splits, regressions).map { try SplitModel(features: features, split: $0, regression: $1) }
+            models = try MemoryPlan.whileBuildingOperators {
+                try zip(splits, regressions).map { try SplitModel(features: features, split: $0, regression: $1) }
+            }
         }
         return .checked(models, layer: name)
     }

@@ -39,10 +39,13 @@ struct WehbeFeatures: FeatureTransform {
         let read = try activations.layer(layer, rows: wordRows, as: S.self)
         if let reason = undefinedFeaturesReason(read, layer: name) { return .undefined(reason: reason) }
         let words = S.self == Double.self ? read as! Matrix<Double> : Matrix<Double>(rows: read.rows, columns: read.columns, columnMajor: read.elements.map { Double($0) })
-        let models: [SplitModel<S>] = try splits.enumerated().map { fold, split in
-            let (train, test) = try features(words: words, split: split, fold: fold)
-            return try SplitModel(trainFeatures: Self.converted(train, to: S.self), testFeatures: Self.converted(test, to: S.self),
-                                  split: split, regression: regression)
+        // Under the build's allocation policy, like the shared build (SplitModel.build).
+        let models: [SplitModel<S>] = try MemoryPlan.whileBuildingOperators {
+            try splits.enumerated().map { fold, split in
+                let (train, test) = try features(words: words, split: split, fold: fold)
+                return try SplitModel(trainFeatures: Self.converted(train, to: S.self), testFeatures: Self.converted(test, to: S.self),
+                                      split: split, regression: regression)
+            }
         }
         return .checked(models, layer: name)
     }

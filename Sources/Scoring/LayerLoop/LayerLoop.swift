@@ -74,7 +74,7 @@ public enum LayerLoop {
                                                  observer: observer, precision: .float64)
                     }
                     switch outcome {
-                    case .scored(let plan): planDescription = plan
+                    case .scored: break  // the predicted plan stays the one reported: it covers the build too
                     case .undefined(let reason): warn("\(reason): its scores are NaN and it is never the best layer")
                     case .overflow(let reason): throw ScoringError("\(reason), in float64 too: check the activations file")
                     }

@@ -27,7 +27,8 @@ struct CeilingCommand: ParsableCommand {
             ceilings differ from Brain-Score's by ~0.001-0.02. See docs/protocols.md.
 
             Use the result with `brainalign score --ceiling FILE`: it refuses a ceiling made \
-            for another benchmark or from another neural file.
+            for another benchmark or from a neural file of another size or other leading bytes \
+            (the file's size and the SHA-1 of its first MiB are recorded and compared).
 
             Example:
               brainalign ceiling --benchmark Pereira2018.384sentences-linear --neural assy.nc --output ceiling384.nc

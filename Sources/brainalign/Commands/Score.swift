@@ -100,7 +100,7 @@ struct Score: ParsableCommand {
     @Option(help: ArgumentHelp("Only these layers (comma-separated names, in this order).", valueName: "names"))
     var layers: String?
 
-    @Option(help: ArgumentHelp("A ceiling file from `brainalign ceiling` to normalise by (instead of the published ceiling); refused if made for another benchmark or from another neural file.", valueName: "file"))
+    @Option(help: ArgumentHelp("A ceiling file from `brainalign ceiling` to normalise by (instead of the published ceiling); refused if made for another benchmark or from a neural file of another size or other leading bytes (its size and the SHA-1 of its first MiB are compared).", valueName: "file"))
     var ceiling: String?
 
     @Option(help: ArgumentHelp("Story-listening run (story layout, one --neural per subject, word activations with story and word_time): hold out these stories (comma-separated) and train on the others (or --train-stories).", valueName: "names"), transform: StoryList.parse)
