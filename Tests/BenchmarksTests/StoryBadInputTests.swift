@@ -16,6 +16,8 @@ import Testing
         var writeTRTime = true
         var wordStories = ["A", "B", "C"]
         var wordTime: (Int, Int) -> Double = { _, k in 0.5 + Double(k) * 1.2 }
+        /// (story, TR) whose second voxel is NaN (as ds003020 leaves the untrimmed edges).
+        var missingResponse: (Int, Int) -> Bool = { _, _ in false }
 
         func write(in directory: TemporaryDirectory) throws -> (neural: String, activations: String) {
             let neural = directory.path("subject.nc"), activations = directory.path("words.nc")
@@ -23,7 +25,9 @@ import Testing
             let writer = try NetCDFWriter(path: neural)
             try writer.defineDimension("tr", length: rows)
             try writer.defineDimension("voxel", length: 3)
-            try writer.addVariable("data", dimensions: ["tr", "voxel"], values: .float32((0..<(rows * 3)).map { Float(sin(Double($0) * 0.7)) }))
+            try writer.addVariable("data", dimensions: ["tr", "voxel"], values: .float32((0..<(rows * 3)).map { i in
+                missingResponse((i / 3) / trs, (i / 3) % trs) && i % 3 == 1 ? .nan : Float(sin(Double(i) * 0.7))
+            }))
             try writer.addCoordinate("story", dimensions: ["tr"], values: .strings(stories.flatMap { [String](repeating: $0, count: trs) }))
             if writeTRTime {
                 try writer.addCoordinate("tr_time", dimensions: ["tr"], values: .float64(stories.indices.flatMap { s in (0..<trs).map { trTime(s, $0) } }))
@@ -109,6 +113,22 @@ import Testing
         fewer.wordStories = ["A", "C"]
         let missing = try failure(fewer)
         #expect(missing.contains("has no words for 1 story") && missing.contains("'B'"), "\(missing)")
+    }
+
+    /// NaN rows the trim drops are fine (ds003020's edges); a NaN row it keeps would make
+    /// r NaN, or drop a voxel from the mean unnoticed: refused, naming story and TR.
+    @Test func missingResponsesInKeptTRsAreRefused() throws {
+        var edges = Files()
+        edges.missingResponse = { _, tr in tr < 2 || tr == 19 }
+        let directory = try TemporaryDirectory()
+        let (neural, activations) = try edges.write(in: directory)
+        let settings = RunSettings(neuralPaths: [neural], activationsPath: activations, outputPath: directory.path("out.nc"), precision: .float64,
+                                   commandLine: "test")
+        #expect(try BenchmarkRunner.run(StoryBenchmark.custom(Self.spec), settings: settings).parts[0].stimuli == 3 * 17)
+        var kept = Files()
+        kept.missingResponse = { s, tr in s == 1 && (tr == 5 || tr == 6) }
+        let text = try failure(kept)
+        #expect(text.contains("subject.nc: 2 kept TR(s) hold NaN") && text.contains("'B' TRs 5,6 of 20") && text.contains("--trim 10:5"), "\(text)")
     }
 
     @Test func delaysLargerThanAStory() throws {

@@ -70,6 +70,7 @@ public struct StoryBenchmark: Benchmark {
         let features = StoryFeatures(spec: spec, activations: activations, words: words, responses: subject, kept: kept, keptStories: keptStories)
         let dataset = try subject.file.dataset("data", chunkCache: .disabled)
         let source = try HDF5Targets(dataset: dataset, rows: kept)
+        try refuseNaNRows(subject: subject, source: source, kept: kept, memoryBudget: settings.memoryBudget)
         let regression = spec.regression(trainStories: splits[0].train.map { keptStories[$0] })
         let design = ScoringDesign(part: subject.subject, source: source, splits: splits, features: features, layers: layers,
                                    regression: regression, aggregation: aggregation, subjects: nil)
