@@ -13,6 +13,9 @@ import Foundation
 public enum KernelChoice {
     /// The environment variable OpenBLAS reads at load time.
     public static let variable = "OPENBLAS_CORETYPE"
+    /// Set beside it when brainalign chose the value itself (so a report can tell the
+    /// user's setting from ours).
+    public static let choiceMarker = "BRAINALIGN_CHOSE_CORETYPE"
 
     /// OpenBLAS kernel families by the widest vector instructions they use: 0 generic
     /// (SSE), 1 AVX/AVX2, 2 AVX-512. Families not listed are left alone.

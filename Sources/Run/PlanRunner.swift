@@ -151,7 +151,12 @@ public final class PlanRunner: @unchecked Sendable {
                 case .run(let overwrite):
                     let settings = RunSettings(neuralPaths: [entry.neural[0]], outputPath: path, overwrite: overwrite, precision: .float64,
                                                memoryBudget: options.memoryBudget, threads: options.threads, commandLine: options.commandLine)
-                    _ = try CeilingJob.run(benchmark: entry.name, subjectCoordinate: nil, ceiling: ExtrapolationCeiling(), settings: settings)
+                    do {
+                        _ = try CeilingJob.run(benchmark: entry.name, subjectCoordinate: nil, ceiling: ExtrapolationCeiling(), settings: settings)
+                    } catch let error as ScoringError where error.description.contains("--procedure") {
+                        // The advice names flags a plan has none of: say how to do it in a plan.
+                        throw ScoringError("\(error.description) (in a plan: make the ceiling with `brainalign ceiling --benchmark \(entry.name) --procedure ...` and give its file as this benchmark's \"ceiling\")")
+                    }
                     let override = try CeilingFile.read(path, for: entry.name)
                     try StepRecord(provenance: provenance, row: ["ceiling": "\(override.value)"], seconds: Date().timeIntervalSince(started)).write(to: recordPath)
                     emit(.ceiling, .done, model: nil, target: entry.name, seconds: Date().timeIntervalSince(started),

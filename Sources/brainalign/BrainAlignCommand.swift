@@ -23,6 +23,7 @@ struct BrainAlignCommand: ParsableCommand {
     static func main() {
         if let core = KernelChoice.upgradeForThisProcess() {
             setenv(KernelChoice.variable, core, 1)
+            setenv(KernelChoice.choiceMarker, core, 1)
             execv("/proc/self/exe", CommandLine.unsafeArgv)
         }
         Self.main(nil)

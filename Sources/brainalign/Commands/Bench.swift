@@ -207,9 +207,13 @@ struct BenchMeasurement {
         floorSeconds = gemmFlops / rate
         note += String(format: "; voxel GEMMs %.3g flops, floor %.2f s at %.0f GFLOP/s (%@ kernels)", gemmFlops, floorSeconds, rate / 1e9, blasCore)
         if let wider = KernelChoice.preferredCore(loaded: blasCore, cpuFlags: KernelChoice.cpuFlags()) {
-            // Only reachable when the environment pinned the kernels (otherwise the entry
-            // point would have re-executed with the wider ones): say what it costs.
-            note += "; \(KernelChoice.variable) pins \(blasCore) kernels, this CPU can run \(wider): unset it to let brainalign choose"
+            // Only reachable when the environment pinned the kernels, or OpenBLAS did not
+            // take the ones brainalign asked for: say which, and what it costs.
+            if let asked = ProcessInfo.processInfo.environment[KernelChoice.choiceMarker] {
+                note += "; brainalign asked OpenBLAS for \(asked) kernels but it loaded \(blasCore) (this CPU can run \(wider); the library may lack them)"
+            } else {
+                note += "; \(KernelChoice.variable) pins \(blasCore) kernels, this CPU can run \(wider): unset it to let brainalign choose"
+            }
         }
     }
 
