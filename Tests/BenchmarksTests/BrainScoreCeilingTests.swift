@@ -115,6 +115,28 @@ import Testing
         }
     }
 
+    /// Python sorts numeric subject ids numerically; the exact procedure pairs Brain-Score's
+    /// draws with combinations in text order only, so a numeric coordinate is refused.
+    @Test func refusesANumericSubjectCoordinateForTheExactProcedure() throws {
+        let temporary = try TemporaryDirectory()
+        let neural = temporary.path("numeric.nc")
+        let writer = try NetCDFWriter(path: neural)
+        try writer.defineDimension("presentation", length: 12)
+        try writer.defineDimension("neuroid", length: 6)
+        try writer.addVariable("data", dimensions: ["presentation", "neuroid"], values: .float64((0..<72).map { sin(Double($0) * 0.9) }))
+        try writer.addCoordinate("stimulus_id", dimensions: ["presentation"], values: .strings((0..<12).map { "s\($0)" }))
+        try writer.addCoordinate("subject", dimensions: ["neuroid"], values: .int64([2, 2, 10, 10, 9, 9]))
+        _ = try writer.finish()
+        do {
+            _ = try CeilingJob.run(benchmark: nil, subjectCoordinate: "subject", ceiling: ExtrapolationCeiling(),
+                                   settings: Self.settings(neural: neural, output: temporary.path("c.nc")))
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("numeric.nc: the subject coordinate 'subject' is numeric"), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: temporary.path("c.nc")))
+    }
+
     @Test func estimatesManySubjectsAsHoursAndRefusesByDefault() throws {
         let plan = try BrainScoreCeiling().plan(rows: 384, trainRows: 345, testRows: 39, splits: 10,
                                                 subjects: (0..<16).flatMap { s in Array(repeating: "s\(s)", count: 10) }, threads: 2)

@@ -100,9 +100,11 @@ public struct BrainScoreCeiling: Sendable {
             + 8 * bootstraps * sizes.count * neuroids + 8 * bootstraps * neuroids + 8 * bootstraps * tableEntries
         // Per worker: the pooled Gram, the kernel blocks, eigenvectors and products, the
         // split operators, one target's training block and predictions, and the scores of
-        // its batch of pools (at most every neuroid x splits per pool).
+        // its batch of pools (at most every neuroid x splits per pool), held up to three
+        // times while a batch is gathered (the slots, the flattened share and the gathered
+        // copy; over MPI the gather holds every rank's share).
         let perWorker = 8 * (rows * rows + 5 * trainRows * trainRows + 2 * splits * testRows * trainRows + trainRows * largestSubject * 2)
-            + 8 * Self.poolsPerWorkerBatch * splits * neuroids
+            + 3 * 8 * Self.poolsPerWorkerBatch * splits * neuroids
         var workers = max(1, threads)
         if let budget = memoryBudget {
             guard budget >= fixed + perWorker else {

@@ -67,6 +67,13 @@ public enum CeilingJob {
             try write(result, ceiling: ceiling, settings: settings, neural: neural, selection: selection, benchmark: benchmarkName)
             return .extrapolation(result)
         }
+        // Brain-Score orders the subjects (and so its combinations and bootstrap draws) as
+        // Python sorts the coordinate's values: numbers numerically, text by code point.
+        // The exact procedure reproduces the text order only; a numeric coordinate would
+        // silently pair the draws with other combinations.
+        if !(try neural.file.variable(subjectName)).elementType.isString {
+            throw ScoringError("\(settings.neuralPath): the subject coordinate '\(subjectName)' is numeric; the exact Brain-Score ceiling reproduces Brain-Score's order of text subject names only: store the subjects as strings (as Brain-Score's assemblies do), or use --procedure sampled")
+        }
         var exact = exact
         exact.memoryBudget = settings.memoryBudget
         guard let first = splits.first else { throw ScoringError("\(settings.neuralPath): the benchmark's splits are empty") }
