@@ -323,7 +323,7 @@ def surprisal(model, tokenizer, words, device, limit, stride):
 # MARK: provenance
 
 # What an existing output must have been made with for a rerun to add to it.
-CHECKED = ["model", "model_revision", "benchmark_readout", "dtype", "max_length", "stimuli_sha1", "stride", "readout_rule"]
+CHECKED = ["model", "model_revision", "benchmark_readout", "dtype", "max_length", "stimuli_sha1", "word_time_sha1", "stride", "readout_rule"]
 
 
 def fingerprint(ids, texts):
@@ -461,6 +461,8 @@ def extract(args, model=None, tokenizer=None, progress=print):
     ids, texts, target = stimuli(args.benchmark, args.neural, args.window)
     coordinates = row_coordinates(args.benchmark, args.neural)
     requested = {"model": args.model, "benchmark_readout": args.benchmark, "dtype": args.dtype, "stimuli_sha1": fingerprint(ids, texts)}
+    if "word_time" in coordinates:  # the story readout's rows carry their times: a retimed file is another input
+        requested["word_time_sha1"] = hashlib.sha1(np.ascontiguousarray(coordinates["word_time"]).tobytes()).hexdigest()
     if target == "word":
         requested["readout_rule"] = WEHBE_RULE
     resume = os.path.exists(args.output) and not args.overwrite
