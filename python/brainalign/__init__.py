@@ -70,12 +70,27 @@ def _resources(arguments, memory, threads, precision):
 
 
 def score(benchmark, neural, activations, output, overwrite=False, ceiling=None, layers=None,
-          memory=None, threads=None, precision=None):
+          memory=None, threads=None, precision=None, protocol=None):
     """`brainalign score --benchmark BENCHMARK`: scores `activations` against `neural` (a
     path, or a list of paths for benchmarks scored per subject) and returns the result file
-    opened as an xarray.Dataset (the combination for multi-part benchmarks)."""
+    opened as an xarray.Dataset (the combination for multi-part benchmarks).
+
+    `benchmark=None` with `protocol` runs a custom protocol instead: a dict of `score`'s
+    protocol flags, keys with underscores for dashes, e.g. for the story sample
+    `{"test_stories": "wheretheressmoke", "inner_cv": "bootstrap:20:10:8"}`, or
+    `{"regression": "ridge", "cv": "kfold:5"}` (`True` passes a flag without a value;
+    lists are joined with commas). The binary checks them as on the command line."""
     neural = [neural] if isinstance(neural, (str, os.PathLike)) else list(neural)
-    arguments = ["score", "--benchmark", benchmark, "--activations", os.fspath(activations), "--output", os.fspath(output), "--quiet"]
+    if (benchmark is None) == (protocol is None):
+        raise BrainAlignError("give a benchmark name or a protocol (a dict of score's protocol flags), not both or neither")
+    arguments = ["score"] + (["--benchmark", benchmark] if benchmark is not None else [])
+    for key, value in (protocol or {}).items():
+        flag = "--" + str(key).replace("_", "-")
+        if value is True:
+            arguments.append(flag)
+        elif value is not False and value is not None:
+            arguments += [flag, ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)]
+    arguments += ["--activations", os.fspath(activations), "--output", os.fspath(output), "--quiet"]
     for path in neural:
         arguments += ["--neural", os.fspath(path)]
     if overwrite:

@@ -30,6 +30,24 @@ def test_score_returns_the_result_as_xarray(tmp_path):
     np.testing.assert_array_equal(direct["score"].values, result["score"].values)
 
 
+def test_a_custom_protocol_runs_the_story_sample(tmp_path):
+    result = brainalign.score(None, neural=[data("LeBel2023_sample_UTS01.nc"), data("LeBel2023_sample_UTS02.nc")],
+                              activations=data("LeBel2023_sample_activations.nc"), output=tmp_path / "story.nc", threads=1,
+                              protocol={"test_stories": "wheretheressmoke", "inner_cv": "bootstrap:20:10:8", "delays": [1, 2, 3, 4]})
+    # The combination of the two subjects: each subject's file holds its per-voxel r.
+    assert np.isfinite(result["score"].values).all()
+    for subject in ("UTS01", "UTS02"):
+        part = xr.open_dataset(tmp_path / f"story.{subject}.nc")
+        assert part["r"].sizes["neuroid"] == 200
+    with pytest.raises(brainalign.BrainAlignError) as error:
+        brainalign.score(None, neural=data("LeBel2023_sample_UTS01.nc"), activations=data("LeBel2023_sample_activations.nc"),
+                         output=tmp_path / "bad.nc", protocol={"test_stories": "nosuchstory"})
+    assert "nosuchstory" in str(error.value) and "\n" not in str(error.value)
+    with pytest.raises(brainalign.BrainAlignError):
+        brainalign.score(None, neural=data("LeBel2023_sample_UTS01.nc"), activations=data("LeBel2023_sample_activations.nc"),
+                         output=tmp_path / "none.nc")
+
+
 def test_errors_are_exceptions_with_the_binarys_one_line_message(tmp_path):
     with pytest.raises(brainalign.BrainAlignError) as error:
         brainalign.score("Pereira2019", neural=data("Pereira2018_sample.nc"), activations=data("Pereira2018_sample_activations.nc"),
