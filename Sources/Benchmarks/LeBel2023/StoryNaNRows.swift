@@ -4,24 +4,11 @@ import Scoring
 /// Story responses as ds003020 ships them (and `tools/convert_lebel.py` writes them) have
 /// no data for each story's first and last TRs: those rows are NaN and the trim must drop
 /// them. A NaN row left in would make every voxel's r NaN (or, for a voxel NaN in only
-/// some rows, leave it out of the mean unnoticed), so the kept rows are scanned once, in
-/// slabs within the memory budget, and any NaN is refused naming the stories and TRs.
+/// some rows, leave it out of the mean unnoticed), so the kept rows are scanned once
+/// (`NaNScan`, within the memory budget) and any NaN is refused naming the stories and TRs.
 extension StoryBenchmark {
     func refuseNaNRows(subject: StoryResponses, source: HDF5Targets, kept: [Int], memoryBudget: Int) throws {
-        let width: Int
-        do {
-            width = try MemoryPlan.scanColumns(budget: memoryBudget, bytesPerColumn: 8 * (source.storedRowSpan + kept.count),
-                                               alignment: source.columnAlignment, columns: source.columnCount)
-        } catch let error as MemoryPlan.TooSmall {
-            throw ScoringError("\(subject.path): \(error.description)")
-        }
-        var hasNaN = [Bool](repeating: false, count: kept.count)
-        for start in stride(from: 0, to: source.columnCount, by: width) {
-            let slab = try source.read(columns: start..<min(start + width, source.columnCount), as: Double.self)
-            for column in 0..<slab.columns {
-                for (row, value) in slab.column(column).enumerated() where value.isNaN { hasNaN[row] = true }
-            }
-        }
+        let hasNaN = try NaNScan(source, memoryBudget: memoryBudget, file: subject.path).rows
         let bad = hasNaN.indices.filter { hasNaN[$0] }.map { kept[$0] }
         guard !bad.isEmpty else { return }
         let byStory = subject.stories.compactMap { story -> String? in

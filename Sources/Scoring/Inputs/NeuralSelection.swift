@@ -40,22 +40,8 @@ public struct NeuralSelection: Sendable {
         guard dropNaNNeuroids else { return NeuralSelection(rows: rows, columns: nil, fileColumnCount: neural.columnCount) }
         let dataset = try neural.file.dataset(neural.variable.name, chunkCache: .disabled)
         let source = try HDF5Targets(dataset: dataset, rows: rows)
-        // Per column: the block as stored (up to 8 bytes a value) and its Double copy.
-        let width: Int
-        do {
-            width = try MemoryPlan.scanColumns(budget: memoryBudget, bytesPerColumn: 8 * (source.storedRowSpan + rows.count),
-                                               alignment: source.columnAlignment, columns: neural.columnCount)
-        } catch let error as MemoryPlan.TooSmall {
-            throw ScoringError("\(neural.file.path): \(error.description)")
-        }
-        var kept: [Int] = []
-        for start in stride(from: 0, to: neural.columnCount, by: width) {
-            let range = start..<min(start + width, neural.columnCount)
-            let slab = try source.read(columns: range, as: Double.self)
-            for (offset, column) in range.enumerated() where !slab.column(offset).contains(where: { $0.isNaN }) {
-                kept.append(column)
-            }
-        }
+        let hasNaN = try NaNScan(source, memoryBudget: memoryBudget, file: neural.file.path).columns
+        let kept = hasNaN.indices.filter { !hasNaN[$0] }
         guard !kept.isEmpty else {
             throw ScoringError("\(neural.file.path): every neuroid has NaN in the selected presentations; nothing to score")
         }
