@@ -9,7 +9,10 @@ import Testing
 /// `brainalign ceiling` (default procedure) against Brain-Score language 2.3.0's own
 /// ExtrapolationCeiling, run by tools/make_brainscore_ceiling_fixture.py on the committed
 /// files (which also checks tools/reference_ceiling_brainscore.py against it): the ceiling
-/// within 1e-6, per neuroid within 1e-6 but for a few neuroids within 2e-6. Why not all: the
+/// within 1e-6, per neuroid within 1e-6 but for a few neuroids within 5e-6 (the worst is
+/// 3e-6 under OpenBLAS's AVX-512 kernels, under 2e-6 under its AVX2 and SSE ones: the
+/// kernel family the library picks for the CPU moves the regressions' last bits, and the
+/// fit magnifies them; docs/protocols.md). Why not all: the
 /// curve fit differentiates by forward differences (step 1.5e-8), which turns a last-bit
 /// difference of exp into a 1e-8 relative difference of the Jacobian, and Brain-Score's
 /// numpy 1.26 computes exp with Intel's SVML (about a quarter of its values differ from the C
@@ -48,7 +51,7 @@ import Testing
                 if abs(ours - theirs) > 1e-6 { beyond += 1 }
             }
         }
-        #expect(worst <= 2e-6, "\(name): worst per-neuroid |ours - Brain-Score| = \(worst)")
+        #expect(worst <= 5e-6, "\(name): worst per-neuroid |ours - Brain-Score| = \(worst)")
         #expect(beyond * 20 <= ids.count, "\(name): \(beyond) of \(ids.count) neuroids beyond 1e-6")
         #expect(abs(result.ceiling - doubles([reference["ceiling"] as Any])[0]) <= 1e-6, "\(name): \(result.ceiling)")
         // The file: the per-neuroid variable, the ceiling, the procedure and its parameters.

@@ -80,7 +80,11 @@ import Testing
                         return try outer.map { try SplitModel(features: x, split: $0, regression: .ridge(config)).predict(targets: y) }
                     }
                     for (stacked, factored) in zip(try run(.stacked), try run(.factored)) {
-                        #expect(stacked.chosen == factored.chosen, "\(cv), intercept \(intercept), p = \(x.columns)")
+                        // The constant voxel's losses are all rounding noise (its predictions
+                        // are zero but for the last bits), so its choice is arbitrary: left out.
+                        var stackedChosen = stacked.chosen, factoredChosen = factored.chosen
+                        stackedChosen[2] = 0; factoredChosen[2] = 0
+                        #expect(stackedChosen == factoredChosen, "\(cv), intercept \(intercept), p = \(x.columns)")
                         let scale = stacked.predictions.elements.map(abs).max()!
                         // The two forms sum in different orders; with the smallest alphas the
                         // problem's conditioning amplifies that to ~1e-11 here.

@@ -57,17 +57,23 @@ import Testing
     }
 
     @Test func threadCountIsScopedAndRestored() throws {
-        let original = BLASThreads.count
-        let inner = BLASThreads.with(1) { () -> Int in
-            let nested = BLASThreads.with(2) { BLASThreads.count }
-            #expect(nested == 2)
-            return BLASThreads.count  // the outer scope's count is back
+        // Other tests open scopes on other threads at the same time, so the count read
+        // outside a scope may be theirs. An enclosing scope holds the lock (it is
+        // recursive) for the whole test, so every read below sees only our own scopes.
+        try BLASThreads.with(3) {
+            let original = BLASThreads.count
+            #expect(original == 3)
+            let inner = BLASThreads.with(1) { () -> Int in
+                let nested = BLASThreads.with(2) { BLASThreads.count }
+                #expect(nested == 2)
+                return BLASThreads.count  // the outer scope's count is back
+            }
+            #expect(inner == 1)
+            #expect(BLASThreads.count == original)
+            struct Failure: Error {}
+            #expect(throws: Failure.self) { try BLASThreads.with(1) { throw Failure() } }
+            #expect(BLASThreads.count == original, "restored on the error path too")
         }
-        #expect(inner == 1)
-        #expect(BLASThreads.count == original)
-        struct Failure: Error {}
-        #expect(throws: Failure.self) { try BLASThreads.with(1) { throw Failure() } }
-        #expect(BLASThreads.count == original, "restored on the error path too")
     }
 }
 
