@@ -21,6 +21,8 @@ for e in 243 384; do
 done
 python3 tools/reference_brainscore.py linear --neural $B.nc --activations ${B}_activations.nc --subject-coordinate subject_id --output $K/blank_linear.json
 python3 tools/reference_brainscore.py ridge --neural $B.nc --activations ${B}_activations.nc --subject-coordinate subject_id --folds 8 --output $K/blank_ridge.json
+python3 tools/make_wide_pereira_fixture.py
+python3 tools/reference_brainscore.py ridge --neural $K/pereira_wide.nc --activations ${P}_activations.nc --experiment 384sentences --output $K/pereira_wide_ridge.json
 python3 tools/reference_brainscore.py futrell --neural $F.nc --surprisal ${F}_surprisal.nc --output $K/futrell.json
 python3 tools/reference_wehbe.py --subjects datasets/Wehbe2014_sample_F.nc datasets/Wehbe2014_sample_H.nc \
   --activations datasets/Wehbe2014_sample_activations.nc --output $K/wehbe.json

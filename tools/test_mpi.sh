@@ -46,9 +46,9 @@ for precision in float64 float32; do
   done
 done
 
-# 1a. Named benchmarks of several parts: Wehbe2014 (whose parts wrap the layer loop's) and
-#     a story run (LeBel layout): every part spreads over the ranks; every result file
-#     equals the serial run's.
+# 1a. Named benchmarks of several parts: Wehbe2014 (whose parts wrap the layer loop's),
+#     a shared alpha and a story run (LeBel layout): every part spreads over the ranks;
+#     every result file equals the serial run's.
 named() {  # label, score arguments...
   local label=$1; shift
   mkdir -p "$work/$label-serial" "$work/$label-mpi"
@@ -65,6 +65,9 @@ named() {  # label, score arguments...
 }
 named wehbe --benchmark Wehbe2014 --neural datasets/Wehbe2014_sample_F.nc --neural datasets/Wehbe2014_sample_H.nc \
   --activations datasets/Wehbe2014_sample_activations.nc
+# A shared alpha (chosen over all neuroids, whose two slabs go to different ranks).
+named shared --benchmark Pereira2018.384sentences-ridge --neural Tests/BenchmarksTests/Fixtures/pereira_wide.nc \
+  --activations datasets/Pereira2018_sample_activations.nc
 named story --neural datasets/LeBel2023_sample_UTS01.nc --neural datasets/LeBel2023_sample_UTS02.nc \
   --activations datasets/LeBel2023_sample_activations.nc --test-stories wheretheressmoke --inner-cv bootstrap:20:10:8
 

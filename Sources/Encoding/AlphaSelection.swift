@@ -5,11 +5,39 @@ import LinearAlgebra
 /// voxel accumulates over the splits (in Double). The lowest loss wins; ties go to the
 /// earlier alpha; voxels whose losses are all NaN get index 0 (their r is NaN anyway).
 extension SplitModel {
+    /// True when this model picks one alpha for all voxels by inner cross-validation.
+    /// Streamed, such a choice must see every voxel, not one chunk's: the streaming
+    /// scorer first sums the losses over all chunks (`pooledLosses`), then predicts with
+    /// the alpha that wins (`predict(targets:sharedAlpha:)`).
+    public var choosesOneSharedAlpha: Bool { !alphaPerTarget && alphas.count > 1 && !innerFolds.isEmpty }
+
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     func chooseAlphas(trainTargets: Matrix<S>) -> [Int] {
         let voxels = trainTargets.columns
         guard alphas.count > 1, !innerFolds.isEmpty else { return [Int](repeating: 0, count: voxels) }
+        let loss = innerLosses(trainTargets: trainTargets)
+        if alphaPerTarget {
+            return (0..<voxels).map { v in Self.argmin((0..<alphas.count).map { loss[$0 * voxels + v] }) }
+        }
+        return [Int](repeating: Self.argmin(Self.pooled(loss, voxels: voxels)), count: voxels)
+    }
+
+    /// Per candidate, the loss summed over the voxels of `targets` (all rows x a chunk of
+    /// voxels; NaN losses skipped): a chunk's share of a shared alpha's choice. Adding the
+    /// chunks' shares and taking the lowest (`argmin`) is the choice over all voxels.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func pooledLosses(targets: Matrix<S>) -> [Double] {
+        guard alphas.count > 1, !innerFolds.isEmpty else { return [Double](repeating: 0, count: alphas.count) }
+        let trainTargets = preparedTrainTargets(targets)
+        return Self.pooled(innerLosses(trainTargets: trainTargets), voxels: trainTargets.columns)
+    }
+
+    /// Each candidate's loss per voxel, [alpha][voxel], accumulated over the inner splits
+    /// in order (the correlation criterion as the negated mean r).
+    func innerLosses(trainTargets: Matrix<S>) -> [Double] {
+        let voxels = trainTargets.columns
         var loss = [Double](repeating: 0, count: alphas.count * voxels)  // [alpha][voxel]
         for fold in innerFolds {
             let validation = trainTargets.rows(fold.validation)
@@ -27,16 +55,18 @@ extension SplitModel {
             let splits = Double(innerFolds.count)
             for index in loss.indices { loss[index] = -(loss[index] / splits) }
         }
-        if alphaPerTarget {
-            return (0..<voxels).map { v in Self.argmin((0..<alphas.count).map { loss[$0 * voxels + v] }) }
-        }
-        let pooled = (0..<alphas.count).map { a in
-            (0..<voxels).reduce(0.0) { sum, v in loss[a * voxels + v].isNaN ? sum : sum + loss[a * voxels + v] }
-        }
-        return [Int](repeating: Self.argmin(pooled), count: voxels)
+        return loss
     }
 
-    static func argmin(_ values: [Double]) -> Int {
+    static func pooled(_ loss: [Double], voxels: Int) -> [Double] {
+        let candidates = voxels == 0 ? 0 : loss.count / voxels
+        return (0..<candidates).map { a in
+            (0..<voxels).reduce(0.0) { sum, v in loss[a * voxels + v].isNaN ? sum : sum + loss[a * voxels + v] }
+        }
+    }
+
+    /// The index of the lowest value; ties go to the earlier index, all-NaN to 0.
+    public static func argmin(_ values: [Double]) -> Int {
         var best = 0, bestValue = Double.infinity
         for (index, value) in values.enumerated() where value < bestValue {
             best = index

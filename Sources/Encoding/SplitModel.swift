@@ -79,13 +79,21 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
 
     /// Predictions for the test rows of every voxel in `targets` (all rows of the data x a
     /// chunk of voxels), and the index into `alphas` chosen for each voxel.
+    /// `sharedAlpha`: the index every voxel takes, chosen beforehand over all voxels (see
+    /// `choosesOneSharedAlpha`); nil: chosen here, per voxel or pooled over this chunk.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func predict(targets: Matrix<S>) -> (predictions: Matrix<S>, chosen: [Int]) {
+    public func predict(targets: Matrix<S>, sharedAlpha: Int? = nil) -> (predictions: Matrix<S>, chosen: [Int]) {
+        let trainTargets = preparedTrainTargets(targets)
+        let chosen = sharedAlpha.map { [Int](repeating: $0, count: targets.columns) } ?? chooseAlphas(trainTargets: trainTargets)
+        return (testOperator.predict(trainTargets: trainTargets, chosen: chosen), chosen)
+    }
+
+    /// The training rows of `targets`, z-scored when the regression asks for it.
+    func preparedTrainTargets(_ targets: Matrix<S>) -> Matrix<S> {
         var trainTargets = targets.rows(split.train)
         if standardizeTargets { zscoreColumns(&trainTargets) }
-        let chosen = chooseAlphas(trainTargets: trainTargets)
-        return (testOperator.predict(trainTargets: trainTargets, chosen: chosen), chosen)
+        return trainTargets
     }
 }
 

@@ -72,6 +72,25 @@ import Testing
         #expect(parts[0].ceiling == nil, "no published ceiling for the ridge variant")
     }
 
+    /// A shared alpha is chosen from all neuroids, not per streamed slice: 300 neuroids
+    /// (tools/make_wide_pereira_fixture.py) streamed in two slices, the first mostly a
+    /// readout of the features (a small alpha wins there), the second noise (the largest
+    /// wins), against sklearn's RidgeCV over all of them.
+    @Test func pereiraRidgeSharesOneAlphaAcrossSlices() throws {
+        let settings = RunSettings(neuralPaths: [Fixture.path("BenchmarksTests", "pereira_wide.nc")],
+                                   activationsPath: Self.sample("Pereira2018_sample_activations.nc"),
+                                   outputPath: directory.appendingPathComponent("wide.nc").path, overwrite: true, precision: .float64,
+                                   memoryBudget: 256 << 20, threads: 2, commandLine: "test")
+        let part = try BenchmarkRunner.run(try BenchmarkRegistry.named("Pereira2018.384sentences-ridge"), settings: settings).parts[0]
+        #expect(part.plan.contains("chunks of 240 voxels"), "streamed in slices: \(part.plan)")
+        try compare(part, with: "pereira_wide_ridge.json")
+        let file = try NetCDFFile.open(part.outputPath)
+        let alpha = try file.doubles("alpha"), neuroids = part.neuroids  // (layer, split, neuroid)
+        for start in stride(from: 0, to: alpha.count, by: neuroids) {
+            #expect(Set(alpha[start..<(start + neuroids)]).count == 1, "one alpha per layer and split")
+        }
+    }
+
     @Test func pereiraCombinedIsTheMeanOfTheExperiments() throws {
         let result = try run("Pereira2018", neural: "Pereira2018_sample.nc", activations: "Pereira2018_sample_activations.nc", output: "pereira.nc")
         let parts = result.parts

@@ -92,6 +92,46 @@ import Testing
         }
     }
 
+    /// A shared alpha streamed in slices: the slices' pooled losses added up choose what
+    /// the whole chunk at once chooses; the scoring pass then gives every voxel that alpha.
+    /// Half the voxels are a readout of the features (a small alpha wins on them alone),
+    /// half noise (the largest wins), so a choice per slice would differ between slices.
+    @Test(arguments: [(1, 7), (64, 10), (300, 300)])
+    func aSharedAlphaIsChosenOverAllSlices(alignment: Int, slice: Int) throws {
+        var (x, y) = Self.data()
+        for i in 0..<x.rows { for v in 0..<150 { y[i, v] = x[i, v % x.columns] * 3 + 0.1 * y[i, v] } }
+        let config = RidgeConfiguration(alphas: [0.01, 1, 100], alphaPerTarget: false, innerCrossValidation: .kFold(4))
+        let models = try CrossValidation.kFold(4).splits(count: x.rows).map { try SplitModel(features: x, split: $0, regression: .ridge(config)) }
+        let whole = BLASThreads.with(1) { StreamingScorer(models: models, budget: 1 << 30, heldBytes: 0, workers: 1).score(chunk: y, columns: 0..<300) }
+        let halves = BLASThreads.with(1) { [y.columns(0..<150), y.columns(150..<300)].map { models[0].predict(targets: $0).chosen[0] } }
+        #expect(halves[0] != halves[1], "the test needs halves that choose differently")
+        let source = ChunkedTargets(inner: InMemoryTargets(y), alignment: alignment)
+        let probe = try StreamingScorer(models: models, budget: 1 << 30, heldBytes: 0, workers: 2).plan(for: source)
+        let budget = MemoryPlan.processBaseline + probe.fixedBytes + alignment * probe.bytesPerReadColumn + slice * probe.bytesPerComputeColumn
+        let scorer = StreamingScorer(models: models, budget: budget, heldBytes: 0, workers: 2)
+        #expect(scorer.choosesSharedAlphas)
+        let shares = try scorer.pooledLosses(source: source) { _ in }
+        #expect(shares.count >= (slice < 300 ? 2 : 1), "one share per slice")
+        let shared = try SharedAlphaChoice.choose(shares, models: models, columns: 300)
+        var alpha = [[Int]](repeating: [Int](repeating: -1, count: 300), count: models.count)
+        var r = [[Double]](repeating: [Double](repeating: -9, count: 300), count: models.count)
+        try scorer.run(source: source, sharedAlphas: shared) { result, _ in
+            for s in models.indices {
+                alpha[s].replaceSubrange(result.columns, with: result.alphaIndex[s])
+                r[s].replaceSubrange(result.columns, with: result.r[s])
+            }
+        }
+        for s in models.indices {
+            #expect(shared[s] == whole.alphaIndex[s][0])
+            #expect(alpha[s] == whole.alphaIndex[s], "split \(s): every voxel takes the alpha chosen over all voxels")
+            #expect(maxAbsDifference(r[s].enumerated().filter { $0.offset != 7 }.map(\.element),
+                                     whole.r[s].enumerated().filter { $0.offset != 7 }.map(\.element)) <= 1e-12)
+        }
+        // Shares that miss voxels are refused, not chosen from.
+        #expect(throws: CrossValidationError.self) { try SharedAlphaChoice.choose(Array(shares.dropLast()), models: models, columns: 300) }
+        #expect(throws: CrossValidationError.self) { try SharedAlphaChoice.choose(shares + shares, models: models, columns: 300) }
+    }
+
     @Test func aReadErrorStopsThePipeline() throws {
         let (x, y) = Self.data()
         let scorer = Self.scorer(try Self.models(x), slice: 10)

@@ -42,18 +42,24 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
                             workers: workers, source: source.shape, toBuild: false)
     }
 
-    /// Scores one chunk (all rows x some voxels) through every split.
+    /// Scores one chunk (all rows x some voxels) through every split. `sharedAlphas`
+    /// (per split, from `SharedAlphaChoice`): the alpha index a split's voxels all take;
+    /// nil entries (or nil) choose as the model does.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func score(chunk targets: Matrix<S>, columns: Range<Int>) -> ChunkResult {
+    public func score(chunk targets: Matrix<S>, columns: Range<Int>, sharedAlphas: [Int?]? = nil) -> ChunkResult {
         var r: [[Double]] = [], chosen: [[Int]] = []
-        for model in models {
-            let (predictions, alphaIndex) = model.predict(targets: targets)
+        for (s, model) in models.enumerated() {
+            let (predictions, alphaIndex) = model.predict(targets: targets, sharedAlpha: sharedAlphas?[s])
             r.append(pearsonPerColumn(predictions, targets.rows(model.split.test)))
             chosen.append(alphaIndex)
         }
         return ChunkResult(columns: columns, r: r, alphaIndex: chosen)
     }
+
+    /// True when some split chooses one alpha for all voxels: it needs the pass
+    /// `pooledLosses` over every voxel before `run` can predict (`SharedAlphaChoice`).
+    public var choosesSharedAlphas: Bool { models.contains(where: \.choosesOneSharedAlpha) }
 
     /// Streams every column of `source` through the models. `receive` runs on the calling
     /// thread for each finished slice (for writing), with the number of voxels done so far.
@@ -64,9 +70,38 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
     /// in order) this process scores: all of them, or one MPI rank's share. The plan is
     /// always made for the whole source, so every slice has the width it has in a
     /// one-process run and each voxel's arithmetic is the same.
+    ///
+    /// Splits that share one alpha (`choosesSharedAlphas`) must be given it in
+    /// `sharedAlphas`: a choice made chunk by chunk would differ between chunks.
     @discardableResult
-    public func run(source: TargetSource, slabs: (_ count: Int) -> [Int] = { Array(0..<$0) },
+    public func run(source: TargetSource, slabs: (_ count: Int) -> [Int] = { Array(0..<$0) }, sharedAlphas: [Int?]? = nil,
                     receive: (ChunkResult, _ voxelsDone: Int) throws -> Void) throws -> MemoryPlan {
+        precondition(zip(models, sharedAlphas ?? models.map { _ in nil }).allSatisfy { !$0.choosesOneSharedAlpha || $1 != nil },
+                     "a split sharing one alpha needs it chosen over all voxels first (pooledLosses)")
+        return try stream(source: source, slabs: slabs, compute: { score(chunk: $0, columns: $1, sharedAlphas: sharedAlphas) },
+                          receive: { try receive($1, $2) })
+    }
+
+    /// The first of two passes when splits share one alpha: every slice's summed inner
+    /// losses per split and candidate (`SplitModel.pooledLosses`), for `SharedAlphaChoice`
+    /// to add up. Same plan, slabs and slices as `run`; `progress` gets the voxels done.
+    public func pooledLosses(source: TargetSource, slabs: (_ count: Int) -> [Int] = { Array(0..<$0) },
+                             progress: (_ voxelsDone: Int) throws -> Void) throws -> [PooledLossShare] {
+        var shares: [PooledLossShare] = []
+        try stream(source: source, slabs: slabs, compute: { chunk, columns in
+            PooledLossShare(columns: columns, losses: models.map { $0.pooledLosses(targets: chunk) })
+        }, receive: { _, share, done in
+            shares.append(share)
+            try progress(done)
+        })
+        return shares
+    }
+
+    /// The pipeline: the reader cuts the plan's slabs into slices, workers `compute` them,
+    /// the calling thread `receive`s each result (with its columns and the voxels done).
+    @discardableResult
+    func stream<R: Sendable>(source: TargetSource, slabs: (_ count: Int) -> [Int], compute: @escaping @Sendable (Matrix<S>, Range<Int>) -> R,
+                             receive: (Range<Int>, R, _ voxelsDone: Int) throws -> Void) throws -> MemoryPlan {
         let plan = try self.plan(for: source)
         let total = source.columnCount
         let all = stride(from: 0, to: total, by: plan.readColumns).map { $0..<min($0 + plan.readColumns, total) }
@@ -74,7 +109,7 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
         guard !reads.isEmpty else { return plan }
         let sliceWidth = plan.computeColumns
         let input = BoundedQueue<(Range<Int>, Matrix<S>)>(capacity: 1)
-        let output = BoundedQueue<ChunkResult>(capacity: workers + 1)
+        let output = BoundedQueue<(Range<Int>, R)>(capacity: workers + 1)
         let failure = FirstError()
 
         let reader = Thread {
@@ -111,7 +146,7 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
                 DispatchQueue.global().async(group: group) {
                     while let (range, slab) = input.pop() {
                         if failure.isSet { continue }  // drain so the reader can finish
-                        output.push(score(chunk: slab, columns: range))
+                        output.push((range, compute(slab, range)))
                     }
                 }
             }
@@ -121,10 +156,10 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
             }
 
             var done = 0
-            while let result = output.pop() {
+            while let (range, result) = output.pop() {
                 if failure.isSet { continue }
-                done += result.columns.count
-                do { try receive(result, done) } catch {
+                done += range.count
+                do { try receive(range, result, done) } catch {
                     failure.set(error)
                     input.close()
                 }

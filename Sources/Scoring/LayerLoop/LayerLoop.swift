@@ -128,12 +128,28 @@ public enum LayerLoop {
             // Said, not recorded in the result: the file is the same as a one-process run's.
             observer.warning("\(ranks) ranks share \(slabs) voxel slab(s) of up to \(plan.readColumns) voxels: ranks \(slabs)-\(ranks - 1) have nothing to score and only wait (harmless; fewer ranks would do)")
         }
-        try scorer.run(source: design.source, slabs: settings.ranks.share(of:)) { chunk, done in
+        let sharedAlphas = try chooseSharedAlphas(scorer, design, position: position, name: name, observer: observer)
+        try scorer.run(source: design.source, slabs: settings.ranks.share(of:), sharedAlphas: sharedAlphas) { chunk, done in
             try writer.write(chunk: chunk, layer: position, alphas: models.map(\.alphas))
             observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
                                             voxelsDone: done, voxelsTotal: total))
         }
         return .scored(plan: plan.description)
+    }
+
+    /// Splits that share one alpha across neuroids choose it from all of them, in a pass
+    /// of its own before the scoring pass (`SharedAlphaChoice`). Every MPI rank makes that
+    /// pass over all the neuroids itself: the choice is the same on every rank without
+    /// ranks talking mid-layer (only the scoring pass is dealt). Nil when no split shares.
+    static func chooseSharedAlphas<S>(_ scorer: StreamingScorer<S>, _ design: ScoringDesign, position: Int, name: String,
+                                      observer: RunObserver) throws -> [Int?]? {
+        guard scorer.choosesSharedAlphas else { return nil }
+        let total = design.source.columnCount
+        let shares = try scorer.pooledLosses(source: design.source) { done in
+            observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
+                                            voxelsDone: done, voxelsTotal: total, stage: "choosing the shared alpha"))
+        }
+        return try SharedAlphaChoice.choose(shares, models: scorer.models, columns: total)
     }
 
     /// The plan from the models' predicted shapes: a budget too small is refused before

@@ -7,14 +7,17 @@ public struct ScoreProgress: Sendable {
     public var layerName: String
     public var voxelsDone: Int
     public var voxelsTotal: Int
+    /// A pass before the scoring one (e.g. "choosing the shared alpha"); nil: scoring.
+    public var stage: String?
 
-    public init(part: String, layer: Int, layerCount: Int, layerName: String, voxelsDone: Int, voxelsTotal: Int) {
+    public init(part: String, layer: Int, layerCount: Int, layerName: String, voxelsDone: Int, voxelsTotal: Int, stage: String? = nil) {
         self.part = part
         self.layer = layer
         self.layerCount = layerCount
         self.layerName = layerName
         self.voxelsDone = voxelsDone
         self.voxelsTotal = voxelsTotal
+        self.stage = stage
     }
 }
 

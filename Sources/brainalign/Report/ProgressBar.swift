@@ -37,8 +37,8 @@ final class ProgressBar: @unchecked Sendable {
                 lastDraw = now
                 let width = 30, filled = Int(fraction * Double(width))
                 let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(prefix)[\(progress.layer + 1)/\(progress.layerCount)] \(progress.layerName) [\(bar)] \(progress.voxelsDone)/\(progress.voxelsTotal) neuroids, \(String(format: "%.0f", elapsed)) s".utf8))
-            } else if progress.voxelsDone == progress.voxelsTotal && "\(prefix)/\(progress.layer)" != lastReported {
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(prefix)[\(progress.layer + 1)/\(progress.layerCount)] \(progress.layerName) [\(bar)] \(progress.voxelsDone)/\(progress.voxelsTotal) neuroids\(progress.stage.map { " (\($0))" } ?? ""), \(String(format: "%.0f", elapsed)) s".utf8))
+            } else if progress.stage == nil && progress.voxelsDone == progress.voxelsTotal && "\(prefix)/\(progress.layer)" != lastReported {
                 lastReported = "\(prefix)/\(progress.layer)"
                 FileHandle.standardError.write(Data("\(prefix.isEmpty ? "" : "\(progress.part): ")scored layer \(progress.layer + 1)/\(progress.layerCount): \(progress.layerName) (\(String(format: "%.1f", elapsed)) s)\n".utf8))
             }
