@@ -3,7 +3,8 @@
 #   1. np=2 and np=3 (an uneven deal of voxel slabs) give the serial result bit for bit
 #      at --precision float64 (and at float32 too, same plan), summary printed once; the
 #      ceiling too (regressions dealt to ranks), named benchmarks of several parts
-#      (Wehbe2014, a story run), and a run plan (steps dealt to ranks);
+#      (Wehbe2014, a story run), penalties selected in passes of inner folds, and a run
+#      plan (steps dealt to ranks);
 #   2. more ranks than voxel slabs: idle ranks, said once, same result;
 #   3. a read error seen by one rank only: every rank stops, one message naming the
 #      rank, non-zero exit, nothing at the destination and no temporary file left;
@@ -70,6 +71,12 @@ named shared --benchmark Pereira2018.384sentences-ridge --neural Tests/Benchmark
   --activations datasets/Pereira2018_sample_activations.nc
 named story --neural datasets/LeBel2023_sample_UTS01.nc --neural datasets/LeBel2023_sample_UTS02.nc \
   --activations datasets/LeBel2023_sample_activations.nc --test-stories wheretheressmoke --inner-cv bootstrap:20:10:8
+# Penalties selected in passes of inner folds: per-voxel alphas (each rank its own slabs
+# in every pass) and a shared alpha (every rank all of them in the choosing passes).
+named storypasses --neural datasets/LeBel2023_sample_UTS01.nc --activations datasets/LeBel2023_sample_activations.nc \
+  --test-stories wheretheressmoke --inner-cv bootstrap:20:10:8 --inner-folds-per-pass 6
+named sharedpasses --benchmark Pereira2018.384sentences-ridge --neural Tests/BenchmarksTests/Fixtures/pereira_wide.nc \
+  --activations datasets/Pereira2018_sample_activations.nc --inner-folds-per-pass 10
 
 # 1b. The extrapolation ceiling: regressions dealt to ranks, the same file.
 "$serial" ceiling --neural "$work/neural.nc" --threads 1 --bootstraps 20 --quiet --output "$work/ceiling-serial.nc" >/dev/null

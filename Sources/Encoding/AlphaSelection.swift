@@ -8,7 +8,7 @@ extension SplitModel {
     /// True when this model picks one alpha for all voxels by inner cross-validation.
     /// Streamed, such a choice must see every voxel, not one chunk's: the streaming
     /// scorer first sums the losses over all chunks (`pooledLosses`), then predicts with
-    /// the alpha that wins (`predict(targets:sharedAlpha:)`).
+    /// the alpha that wins (`predict(targets:given:)`).
     public var choosesOneSharedAlpha: Bool { !alphaPerTarget && alphas.count > 1 && !innerFolds.isEmpty }
 
     @_specialize(where S == Float)
@@ -16,11 +16,7 @@ extension SplitModel {
     func chooseAlphas(trainTargets: Matrix<S>) -> [Int] {
         let voxels = trainTargets.columns
         guard alphas.count > 1, !innerFolds.isEmpty else { return [Int](repeating: 0, count: voxels) }
-        let loss = innerLosses(trainTargets: trainTargets)
-        if alphaPerTarget {
-            return (0..<voxels).map { v in Self.argmin((0..<alphas.count).map { loss[$0 * voxels + v] }) }
-        }
-        return [Int](repeating: Self.argmin(Self.pooled(loss, voxels: voxels)), count: voxels)
+        return choose(finishedLosses: innerLosses(trainTargets: trainTargets), voxels: voxels)
     }
 
     /// Per candidate, the loss summed over the voxels of `targets` (all rows x a chunk of
@@ -37,8 +33,24 @@ extension SplitModel {
     /// Each candidate's loss per voxel, [alpha][voxel], accumulated over the inner splits
     /// in order (the correlation criterion as the negated mean r).
     func innerLosses(trainTargets: Matrix<S>) -> [Double] {
+        var loss = [Double](repeating: 0, count: alphas.count * trainTargets.columns)
+        addInnerLosses(trainTargets: trainTargets, into: &loss)
+        return finishedLosses(loss, innerSplits: innerFolds.count)
+    }
+
+    /// A pass's share of the inner losses (`ModelPart.innerFolds`): this model's folds'
+    /// losses added, in fold order, to `sums` ([alpha][voxel] of `targets`' voxels: all
+    /// rows x a chunk). After the last pass, `finishedLosses` gives what the choice
+    /// compares.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func addInnerLosses(targets: Matrix<S>, into sums: inout [Double]) {
+        addInnerLosses(trainTargets: preparedTrainTargets(targets), into: &sums)
+    }
+
+    func addInnerLosses(trainTargets: Matrix<S>, into loss: inout [Double]) {
         let voxels = trainTargets.columns
-        var loss = [Double](repeating: 0, count: alphas.count * voxels)  // [alpha][voxel]
+        precondition(loss.count == alphas.count * voxels, "one loss per candidate and voxel")
         for fold in innerFolds {
             let validation = trainTargets.rows(fold.validation)
             let statistics = ValidationStatistics(validation, criterion: innerCriterion)
@@ -50,12 +62,24 @@ extension SplitModel {
                 }
             }
         }
-        if innerCriterion == .correlation {
-            // The mean over inner splits, negated so the highest mean r is the lowest loss.
-            let splits = Double(innerFolds.count)
-            for index in loss.indices { loss[index] = -(loss[index] / splits) }
+    }
+
+    /// The summed losses of all `innerSplits` inner splits as the choice compares them:
+    /// unchanged, or for the correlation criterion the mean r, negated so the highest mean
+    /// r is the lowest loss.
+    public func finishedLosses(_ sums: [Double], innerSplits: Int) -> [Double] {
+        guard innerCriterion == .correlation else { return sums }
+        let splits = Double(innerSplits)
+        return sums.map { -($0 / splits) }
+    }
+
+    /// Each voxel's alpha index from finished losses ([alpha][voxel]): its own lowest, or
+    /// for a shared alpha the lowest summed over the voxels (NaN skipped).
+    public func choose(finishedLosses loss: [Double], voxels: Int) -> [Int] {
+        if alphaPerTarget {
+            return (0..<voxels).map { v in Self.argmin((0..<alphas.count).map { loss[$0 * voxels + v] }) }
         }
-        return loss
+        return [Int](repeating: Self.argmin(Self.pooled(loss, voxels: voxels)), count: voxels)
     }
 
     static func pooled(_ loss: [Double], voxels: Int) -> [Double] {

@@ -35,6 +35,10 @@ public struct RidgeConfiguration: Equatable, Sendable {
     /// Stacked or factored operators (`OperatorForm`); automatic = the cheaper by the
     /// cost model, per operator. Both give the same predictions up to rounding.
     public var operatorForm: OperatorFormChoice
+    /// Which of a split's operators to build: all of them (one pass over the voxels), or
+    /// only some inner folds or only the test rows' when alphas are selected in passes
+    /// (`ModelPart`). Not part of the regression's meaning: results are the same.
+    public var part: ModelPart = .whole
 
     public enum InnerCriterion: String, Equatable, Sendable {
         /// Summed squared error over all inner validation rows (sklearn's RidgeCV).
@@ -79,6 +83,39 @@ public struct RidgeConfiguration: Equatable, Sendable {
     private static func pow10(_ x: Double) -> Double { exp(x * log(10.0)) }
 }
 
+/// The operators a `SplitModel` builds. Selecting alphas needs every inner fold's
+/// operator, and holding them all at once can exceed the memory budget (the Huth lab's 50
+/// bootstrap draws at 9,000 rows: ~5.7 GiB). Built a group of folds at a time instead,
+/// each group streams the voxels once and adds its folds' losses to a per-voxel store
+/// (`InnerLossStore`); a last pass builds only the test rows' operator and predicts with
+/// the alphas the store chose. The losses are summed in fold order either way, so the
+/// choice is the same as in one pass.
+public enum ModelPart: Equatable, Sendable {
+    /// The test rows' operator and every inner fold's: alphas chosen as the voxels stream.
+    case whole
+    /// Only these inner folds (positions in the inner cross-validation's splits), no
+    /// test rows' operator: the model gives losses, not predictions.
+    case innerFolds(Range<Int>)
+    /// Only the test rows' operator: the alphas must be given (chosen by earlier passes).
+    case test
+}
+
+extension Regression {
+    /// The same regression building only `part` of each split's operators (least squares,
+    /// which has no inner folds, is always whole).
+    public func restricted(to part: ModelPart) -> Regression {
+        guard case .ridge(var config) = self else { return self }
+        config.part = part
+        return .ridge(config)
+    }
+
+    /// The part of the operators this regression builds.
+    public var part: ModelPart {
+        if case .ridge(let config) = self { return config.part }
+        return .whole
+    }
+}
+
 extension Regression {
     /// The shape `SplitModel` will have for `split` with `features` features per row,
     /// predicted without building anything: the memory plan runs on it before any
@@ -102,7 +139,38 @@ extension Regression {
                       operator: OperatorShape.choose(config.operatorForm, evaluationRows: $0.test.count, trainingRows: $0.train.count,
                                                      features: p, intercept: config.fitIntercept, candidates: a, allCandidates: true))
             }
-            return ModelShape(train: train, test: test, testOperator: testOperator, inner: inner)
+            return ModelShape(train: train, test: test, testOperator: testOperator, inner: inner).restricted(to: config.part)
+        }
+    }
+}
+
+extension ModelShape {
+    /// The shape of the same model built for `part` only (of a whole model's shape).
+    public func restricted(to part: ModelPart) -> ModelShape {
+        var shape = self
+        shape.inner = part.folds(of: inner)
+        if !part.buildsTest {
+            // No test rows' operator: an empty stacked one, as `SplitModel` builds it.
+            shape.testOperator.form = .stacked
+            shape.testOperator.evaluationRows = 0
+        }
+        return shape
+    }
+}
+
+extension ModelPart {
+    /// Whether the test rows' operator is built.
+    var buildsTest: Bool {
+        if case .innerFolds = self { return false }
+        return true
+    }
+
+    /// The inner folds this part builds, of all of them (`range` clipped to their count).
+    func folds<T>(of all: [T]) -> [T] {
+        switch self {
+        case .whole: return all
+        case .test: return []
+        case .innerFolds(let range): return Array(all[min(range.lowerBound, all.count)..<min(range.upperBound, all.count)])
         }
     }
 }

@@ -16,6 +16,9 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
     /// Inner folds, as positions within `split.train`, with operators predicting every
     /// candidate.
     let innerFolds: [InnerFold]
+    /// Built without inner folds (`ModelPart.test`) for several alphas: `predict` must be
+    /// given each voxel's alpha.
+    let needsGivenAlphas: Bool
 
     struct InnerFold: Sendable {
         var train: [Int]
@@ -45,6 +48,7 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
             alphaPerTarget = true
             standardizeTargets = false
             innerCriterion = .squaredError
+            needsGivenAlphas = false
             testOperator = try PredictionOperators.leastSquares(train: train, evaluate: test, preparation: .init(center: intercept))
             innerFolds = []
         case .ridge(let config):
@@ -61,12 +65,16 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
                 ? PredictionOperators.prepare(train: train, evaluate: test, .init(center: false, scale: true))
                 : (train, test)
             let preparation = PredictionOperators.FeaturePreparation(center: config.fitIntercept)
-            let inner = config.alphas.count == 1 ? [] : try config.innerCrossValidation.splits(count: split.train.count)
-            // Job 0 is the test rows' operator, job i the inner fold i - 1's.
+            let inner = config.alphas.count == 1 ? [] : try config.part.folds(of: config.innerCrossValidation.splits(count: split.train.count))
+            needsGivenAlphas = config.part == .test && config.alphas.count > 1
+            // Job 0 is the test rows' operator (empty, at no cost, for a pass of inner
+            // folds), job i the inner fold i - 1's.
+            let buildsTest = config.part.buildsTest
             let operators = try parallelMap(count: 1 + inner.count, threads: threads) { job -> PredictionOperator<S> in
                 if job == 0 {
-                    return try PredictionOperators.ridge(train: train, evaluate: test, alphas: config.alphas, preparation: preparation,
-                                                         form: config.operatorForm, allCandidates: false)
+                    return try PredictionOperators.ridge(train: train, evaluate: buildsTest ? test : test.rows([]), alphas: config.alphas,
+                                                         preparation: preparation, form: buildsTest ? config.operatorForm : .stacked,
+                                                         allCandidates: false)
                 }
                 let fold = inner[job - 1]
                 return try PredictionOperators.ridge(train: train.rows(fold.train), evaluate: train.rows(fold.test), alphas: config.alphas,
@@ -79,13 +87,17 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
 
     /// Predictions for the test rows of every voxel in `targets` (all rows of the data x a
     /// chunk of voxels), and the index into `alphas` chosen for each voxel.
-    /// `sharedAlpha`: the index every voxel takes, chosen beforehand over all voxels (see
-    /// `choosesOneSharedAlpha`); nil: chosen here, per voxel or pooled over this chunk.
+    /// `given`: each voxel's index, chosen beforehand (one shared alpha chosen over all
+    /// voxels, see `choosesOneSharedAlpha`, or alphas selected in passes, see
+    /// `ModelPart`); nil: chosen here, per voxel or pooled over this chunk.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func predict(targets: Matrix<S>, sharedAlpha: Int? = nil) -> (predictions: Matrix<S>, chosen: [Int]) {
+    public func predict(targets: Matrix<S>, given: [Int]? = nil) -> (predictions: Matrix<S>, chosen: [Int]) {
+        precondition(given == nil || given!.count == targets.columns, "one given alpha per voxel")
+        precondition(given != nil || !needsGivenAlphas, "a model built for the test rows only needs its alphas given")
+        precondition(testOperator.shape.evaluationRows == split.test.count, "a model of inner folds only gives losses, not predictions")
         let trainTargets = preparedTrainTargets(targets)
-        let chosen = sharedAlpha.map { [Int](repeating: $0, count: targets.columns) } ?? chooseAlphas(trainTargets: trainTargets)
+        let chosen = given ?? chooseAlphas(trainTargets: trainTargets)
         return (testOperator.predict(trainTargets: trainTargets, chosen: chosen), chosen)
     }
 
@@ -100,6 +112,9 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
 extension SplitModel {
     /// Elements held by the voxel-independent operators (for memory planning).
     public var operatorElementCount: Int { shape.operatorElements }
+
+    /// Inner folds this model holds (all, or one pass's).
+    public var innerFoldCount: Int { innerFolds.count }
 
     /// (training, validation) row counts of the inner folds.
     public var innerFoldSizes: [(train: Int, validation: Int)] {

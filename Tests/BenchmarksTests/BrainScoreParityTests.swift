@@ -76,13 +76,18 @@ import Testing
     /// (tools/make_wide_pereira_fixture.py) streamed in two slices, the first mostly a
     /// readout of the features (a small alpha wins there), the second noise (the largest
     /// wins), against sklearn's RidgeCV over all of them.
-    @Test func pereiraRidgeSharesOneAlphaAcrossSlices() throws {
-        let settings = RunSettings(neuralPaths: [Fixture.path("BenchmarksTests", "pereira_wide.nc")],
+    /// And selected in passes of inner folds (10 of Pereira2018-ridge's leave-one-out folds
+    /// per pass), the same choice against the same reference.
+    @Test(arguments: [nil, 10])
+    func pereiraRidgeSharesOneAlphaAcrossSlices(innerFoldsPerPass: Int?) throws {
+        var settings = RunSettings(neuralPaths: [Fixture.path("BenchmarksTests", "pereira_wide.nc")],
                                    activationsPath: Self.sample("Pereira2018_sample_activations.nc"),
                                    outputPath: directory.appendingPathComponent("wide.nc").path, overwrite: true, precision: .float64,
                                    memoryBudget: 256 << 20, threads: 2, commandLine: "test")
+        settings.innerFoldsPerPass = innerFoldsPerPass
         let part = try BenchmarkRunner.run(try BenchmarkRegistry.named("Pereira2018.384sentences-ridge"), settings: settings).parts[0]
         #expect(part.plan.contains("chunks of 240 voxels"), "streamed in slices: \(part.plan)")
+        #expect(part.plan.contains("passes over the inner folds") == (innerFoldsPerPass != nil), "\(part.plan)")
         try compare(part, with: "pereira_wide_ridge.json")
         let file = try NetCDFFile.open(part.outputPath)
         let alpha = try file.doubles("alpha"), neuroids = part.neuroids  // (layer, split, neuroid)

@@ -20,9 +20,10 @@ import Testing
     }
 
     static func run(_ spec: StoryProtocol, neural: [String] = sample, precision: Precision, output: String,
-                    memory: Int = 256 << 20) throws -> BenchmarkResult {
-        let settings = RunSettings(neuralPaths: neural, activationsPath: activations, outputPath: output, overwrite: true,
+                    memory: Int = 256 << 20, innerFoldsPerPass: Int? = nil) throws -> BenchmarkResult {
+        var settings = RunSettings(neuralPaths: neural, activationsPath: activations, outputPath: output, overwrite: true,
                                    precision: precision, memoryBudget: memory, threads: 2, commandLine: "test")
+        settings.innerFoldsPerPass = innerFoldsPerPass
         return try BenchmarkRunner.run(StoryBenchmark.custom(spec), settings: settings)
     }
 
@@ -69,6 +70,17 @@ import Testing
         try compare(single, fixture: "lebel_bootstrap.json", tolerance: 1e-4)
     }
 
+    /// Bootstrap draws selected in passes (3 or 7 of the 20 draws per pass, the last pass
+    /// shorter) match the same reference, voxel by voxel and alpha by alpha.
+    @Test(arguments: [3, 7])
+    func bootstrapSelectionInPassesMatches(drawsPerPass: Int) throws {
+        let temporary = try TemporaryDirectory()
+        let result = try Self.run(Self.bootstrapProtocol(), precision: .float64, output: temporary.path("passes.nc"), innerFoldsPerPass: drawsPerPass)
+        let passes = (20 + drawsPerPass - 1) / drawsPerPass
+        for part in result.parts { #expect(part.plan.contains("\(passes) passes over the inner folds"), "\(part.plan)") }
+        try compare(result, fixture: "lebel_bootstrap.json", tolerance: 1e-8)
+    }
+
     /// --memory holds for story runs as for every benchmark: a plan inside the budget, and
     /// a refusal below the minimum before anything is written.
     @Test func memoryBudgetIsHonoured() throws {
@@ -95,6 +107,10 @@ import Testing
         spec.trimTail = 6
         let result = try Self.run(spec, neural: [Self.sample[0]], precision: .float64, output: temporary.path("folds.nc"))
         try compare(result, fixture: "lebel_storyfolds.json", tolerance: 1e-8)
+        // Inner story folds one per pass (each outer split has its own).
+        let passes = try Self.run(spec, neural: [Self.sample[0]], precision: .float64, output: temporary.path("folds1.nc"), innerFoldsPerPass: 1)
+        #expect(passes.parts[0].plan.contains("2 passes over the inner folds"), "\(passes.parts[0].plan)")
+        try compare(passes, fixture: "lebel_storyfolds.json", tolerance: 1e-8)
     }
 
     /// One story's rows (Lanczos -> trim -> z-score -> delays) against numpy.

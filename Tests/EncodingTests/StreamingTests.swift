@@ -115,14 +115,14 @@ import Testing
         let shared = try SharedAlphaChoice.choose(shares, models: models, columns: 300)
         var alpha = [[Int]](repeating: [Int](repeating: -1, count: 300), count: models.count)
         var r = [[Double]](repeating: [Double](repeating: -9, count: 300), count: models.count)
-        try scorer.run(source: source, sharedAlphas: shared) { result, _ in
+        try scorer.run(source: source, given: shared) { result, _ in
             for s in models.indices {
                 alpha[s].replaceSubrange(result.columns, with: result.alphaIndex[s])
                 r[s].replaceSubrange(result.columns, with: result.r[s])
             }
         }
         for s in models.indices {
-            #expect(shared[s] == whole.alphaIndex[s][0])
+            #expect(shared.splits[s] == .shared(whole.alphaIndex[s][0]))
             #expect(alpha[s] == whole.alphaIndex[s], "split \(s): every voxel takes the alpha chosen over all voxels")
             #expect(maxAbsDifference(r[s].enumerated().filter { $0.offset != 7 }.map(\.element),
                                      whole.r[s].enumerated().filter { $0.offset != 7 }.map(\.element)) <= 1e-12)

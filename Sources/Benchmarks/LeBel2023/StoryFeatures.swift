@@ -36,7 +36,7 @@ struct StoryFeatures: FeatureTransform {
     }
 
     func regression(for split: Split, base: Regression) -> Regression {
-        spec.regression(trainStories: split.train.map { keptStories[$0] })
+        spec.regression(trainStories: split.train.map { keptStories[$0] }).restricted(to: base.part)
     }
 
     func models<S: EngineScalar>(layer: Int, splits: [Split], regression: Regression, threads: Int, as: S.Type) throws -> LayerModels<S> {

@@ -124,24 +124,41 @@ public struct MemoryPlan: Sendable, Equatable {
     /// false for models already built, whose build is over.
     public static func make(budget: Int, scalarSize: Int, heldBytes: Int, models: [ModelShape], workers: Int,
                             source: SourceShape, toBuild: Bool = true) throws -> MemoryPlan {
+        try make(budget: budget, scalarSize: scalarSize, heldBytes: heldBytes, passes: [models], workers: workers, source: source, toBuild: toBuild)
+    }
+
+    /// One plan for several passes over the data, each with its own models (one per
+    /// split; alphas selected in passes of inner folds, then the test rows): every pass
+    /// reads and slices the same way, within the budget of the largest. The models of one
+    /// pass are freed before the next pass builds its own.
+    public static func make(budget: Int, scalarSize: Int, heldBytes: Int, passes: [[ModelShape]], workers: Int,
+                            source: SourceShape, toBuild: Bool = true) throws -> MemoryPlan {
+        precondition(!passes.isEmpty && passes.allSatisfy { $0.count == passes[0].count }, "every pass has one model per split")
+        let models = passes.flatMap { $0 }
         let workers = max(1, workers)
-        let operators = scalarSize * models.reduce(0) { $0 + $1.operatorElements }
+        let operators = scalarSize * (passes.map { $0.reduce(0) { $0 + $1.operatorElements } }.max() ?? 0)
         let fixed = heldBytes + operators
-        let forms = models.flatMap(\.operators).formDescription
+        var forms = models.flatMap(\.operators).formDescription
+        if passes.count > 1 { forms += "; penalties selected in \(passes.count - 1) passes over the inner folds before the scoring pass" }
         let working = models.map { $0.workingBytesPerColumn(scalarSize: scalarSize) }.max() ?? 0
         // The reader holds the block as stored (read as up to 8-byte values) and its
         // converted copy while it cuts slices from it.
         let perRead = 8 * source.fileRows + scalarSize * source.rows
         // One slice queued plus one per worker, each worker's working set, and the results
         // (r and alpha index per split) waiting for the writer.
-        let perCompute = scalarSize * source.rows * (workers + 1) + working * workers + 16 * models.count * (workers + 2)
+        let perCompute = scalarSize * source.rows * (workers + 1) + working * workers + 16 * passes[0].count * (workers + 2)
         // Building comes first (models are built before any voxel is read): up to one
         // operator per worker is under construction beside the finished ones.
-        let shapes = models.flatMap(\.operators)
-        let building = toBuild ? scalarSize * min(workers, shapes.count) * (shapes.map(\.buildElements).max() ?? 0) : 0
+        // (An operator that predicts nothing is not built.)
+        let perPass = passes.map { pass -> (atOnce: Int, elements: Int) in
+            let built = pass.flatMap(\.operators).map(\.buildElements).filter { $0 > 0 }
+            return (min(workers, built.count), min(workers, built.count) * (built.max() ?? 0))
+        }
+        let atOnce = perPass.map(\.atOnce).max() ?? 0
+        let building = toBuild ? scalarSize * (perPass.map(\.elements).max() ?? 0) : 0
         guard budget >= processBaseline + fixed + building else {
             let needed = processBaseline + fixed + building
-            throw TooSmall(description: "a memory budget of \(formatBytes(budget)) is too small: the process needs \(formatBytes(processBaseline)), features and operators \(formatBytes(fixed)), and building the operators (\(min(workers, shapes.count)) at a time) \(formatBytes(building)) more; use at least --memory \(formatBytes(needed + (needed >> 3)))" + (workers > 1 ? " (or fewer --threads, which builds fewer at once)" : ""))
+            throw TooSmall(description: "a memory budget of \(formatBytes(budget)) is too small: the process needs \(formatBytes(processBaseline)), features and operators \(formatBytes(fixed)), and building the operators (\(atOnce) at a time) \(formatBytes(building)) more; use at least --memory \(formatBytes(needed + (needed >> 3)))" + (workers > 1 ? " (or fewer --threads, which builds fewer at once)" : ""))
         }
         let available = budget - processBaseline - fixed
         let alignment = source.alignment

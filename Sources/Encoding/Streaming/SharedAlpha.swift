@@ -19,7 +19,7 @@ public struct PooledLossShare: Sendable, Equatable {
 public enum SharedAlphaChoice {
     /// Per split, the winning alpha index; nil for splits that choose per voxel.
     /// `shares` must cover every column of the source exactly once.
-    public static func choose<S>(_ shares: [PooledLossShare], models: [SplitModel<S>], columns: Int) throws -> [Int?] {
+    public static func choose<S>(_ shares: [PooledLossShare], models: [SplitModel<S>], columns: Int) throws -> GivenAlphas {
         let ordered = shares.sorted { $0.columns.lowerBound < $1.columns.lowerBound }
         var next = 0
         for share in ordered {
@@ -31,13 +31,13 @@ public enum SharedAlphaChoice {
         guard next == columns else {
             throw CrossValidationError(description: "shared alpha: the pooled losses cover \(next) of \(columns) voxels")
         }
-        return models.enumerated().map { s, model in
+        return GivenAlphas(splits: models.enumerated().map { s, model in
             guard model.choosesOneSharedAlpha else { return nil }
             var total = [Double](repeating: 0, count: model.alphas.count)
             for share in ordered {
                 for (a, loss) in share.losses[s].enumerated() { total[a] += loss }
             }
-            return SplitModel<S>.argmin(total)
-        }
+            return .shared(SplitModel<S>.argmin(total))
+        })
     }
 }

@@ -27,30 +27,36 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
     /// Bytes the caller holds beside the models (features, transforms, summaries).
     public let heldBytes: Int
     public let workers: Int
+    /// A plan made beforehand for several passes over the data (alphas selected in passes
+    /// of inner folds): every pass reads and slices the same way. Nil: the plan is made
+    /// for these models.
+    public let fixedPlan: MemoryPlan?
 
-    public init(models: [SplitModel<S>], budget: Int, heldBytes: Int, workers: Int) {
+    public init(models: [SplitModel<S>], budget: Int, heldBytes: Int, workers: Int, fixedPlan: MemoryPlan? = nil) {
         self.models = models
         self.budget = budget
         self.heldBytes = heldBytes
         self.workers = max(1, workers)
+        self.fixedPlan = fixedPlan
     }
 
     /// The plan this scorer will follow on `source` (its models are built: the build's
     /// memory was the predicted plan's to check).
     public func plan(for source: TargetSource) throws -> MemoryPlan {
-        try MemoryPlan.make(budget: budget, scalarSize: MemoryLayout<S>.size, heldBytes: heldBytes, models: models.map(\.shape),
+        if let fixedPlan { return fixedPlan }
+        return try MemoryPlan.make(budget: budget, scalarSize: MemoryLayout<S>.size, heldBytes: heldBytes, models: models.map(\.shape),
                             workers: workers, source: source.shape, toBuild: false)
     }
 
-    /// Scores one chunk (all rows x some voxels) through every split. `sharedAlphas`
-    /// (per split, from `SharedAlphaChoice`): the alpha index a split's voxels all take;
-    /// nil entries (or nil) choose as the model does.
+    /// Scores one chunk (all rows x some voxels) through every split. `given`: alphas
+    /// chosen beforehand (`GivenAlphas`); splits without a choice there (or nil) choose
+    /// as the model does.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func score(chunk targets: Matrix<S>, columns: Range<Int>, sharedAlphas: [Int?]? = nil) -> ChunkResult {
+    public func score(chunk targets: Matrix<S>, columns: Range<Int>, given: GivenAlphas? = nil) -> ChunkResult {
         var r: [[Double]] = [], chosen: [[Int]] = []
         for (s, model) in models.enumerated() {
-            let (predictions, alphaIndex) = model.predict(targets: targets, sharedAlpha: sharedAlphas?[s])
+            let (predictions, alphaIndex) = model.predict(targets: targets, given: given?.indices(split: s, columns: columns))
             r.append(pearsonPerColumn(predictions, targets.rows(model.split.test)))
             chosen.append(alphaIndex)
         }
@@ -71,15 +77,28 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
     /// always made for the whole source, so every slice has the width it has in a
     /// one-process run and each voxel's arithmetic is the same.
     ///
-    /// Splits that share one alpha (`choosesSharedAlphas`) must be given it in
-    /// `sharedAlphas`: a choice made chunk by chunk would differ between chunks.
+    /// Splits that share one alpha (`choosesSharedAlphas`) must be given it in `given`: a
+    /// choice made chunk by chunk would differ between chunks; so must models built
+    /// without inner folds (`ModelPart.test`).
     @discardableResult
-    public func run(source: TargetSource, slabs: (_ count: Int) -> [Int] = { Array(0..<$0) }, sharedAlphas: [Int?]? = nil,
+    public func run(source: TargetSource, slabs: (_ count: Int) -> [Int] = { Array(0..<$0) }, given: GivenAlphas? = nil,
                     receive: (ChunkResult, _ voxelsDone: Int) throws -> Void) throws -> MemoryPlan {
-        precondition(zip(models, sharedAlphas ?? models.map { _ in nil }).allSatisfy { !$0.choosesOneSharedAlpha || $1 != nil },
-                     "a split sharing one alpha needs it chosen over all voxels first (pooledLosses)")
-        return try stream(source: source, slabs: slabs, compute: { score(chunk: $0, columns: $1, sharedAlphas: sharedAlphas) },
+        precondition(models.indices.allSatisfy { s in !(models[s].choosesOneSharedAlpha || models[s].needsGivenAlphas) || given?.splits[s] != nil },
+                     "a split sharing one alpha, or built without its inner folds, needs its alphas chosen first")
+        return try stream(source: source, slabs: slabs, compute: { score(chunk: $0, columns: $1, given: given) },
                           receive: { try receive($1, $2) })
+    }
+
+    /// One pass of alpha selection in passes (`ModelPart.innerFolds`): every slice's inner
+    /// losses added into `store`. Same plan, slabs and slices as `run` when the scorer has
+    /// a `fixedPlan`; `progress` gets the voxels done.
+    public func addInnerLosses(source: TargetSource, slabs: (_ count: Int) -> [Int] = { Array(0..<$0) }, into store: InnerLossStore,
+                               progress: (_ voxelsDone: Int) throws -> Void) throws {
+        try stream(source: source, slabs: slabs, compute: { (chunk: Matrix<S>, columns: Range<Int>) -> Bool in
+            store.add(models, targets: chunk, columns: columns)
+            return true
+        }, receive: { _, _, done in try progress(done) })
+        store.passDone(models)
     }
 
     /// The first of two passes when splits share one alpha: every slice's summed inner

@@ -60,17 +60,18 @@ public enum LayerLoop {
             // Streaming: every rank, its own slabs. A failure on any rank is agreed on
             // (`endStreaming`) so that all ranks stop together.
             do {
-                planDescription = try predictedPlan(design, settings: settings, precision: settings.precision).description
+                let schedule = try self.schedule(design, settings: settings, precision: settings.precision)
+                planDescription = schedule.plan.description
                 for (position, layer) in design.layers.enumerated() {
                     let name = design.features.layerNames[layer]
                     observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
                                                     voxelsDone: 0, voxelsTotal: design.source.columnCount))
-                    var outcome = try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer,
+                    var outcome = try scoreLayer(design, layer: layer, position: position, schedule: schedule, settings: settings, writer: writer,
                                                  observer: observer, precision: settings.precision)
                     if case .overflow(let reason) = outcome, settings.precision == .float32 {
                         warn("\(reason); scored this layer in float64 instead")
-                        _ = try predictedPlan(design, settings: settings, precision: .float64)
-                        outcome = try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer,
+                        let wider = try self.schedule(design, settings: settings, precision: .float64)
+                        outcome = try scoreLayer(design, layer: layer, position: position, schedule: wider, settings: settings, writer: writer,
                                                  observer: observer, precision: .float64)
                     }
                     switch outcome {
@@ -103,11 +104,19 @@ public enum LayerLoop {
         case overflow(String)
     }
 
-    static func scoreLayer(_ design: ScoringDesign, layer: Int, position: Int, settings: RunSettings, writer: NeuralResultWriter,
-                           observer: RunObserver, precision: Precision) throws -> Outcome {
-        switch precision {
-        case .float32: try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer, observer: observer, as: Float.self)
-        case .float64: try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer, observer: observer, as: Double.self)
+    static func scoreLayer(_ design: ScoringDesign, layer: Int, position: Int, schedule: LayerSchedule, settings: RunSettings,
+                           writer: NeuralResultWriter, observer: RunObserver, precision: Precision) throws -> Outcome {
+        switch (precision, schedule.inPasses) {
+        case (.float32, false):
+            try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer, observer: observer, as: Float.self)
+        case (.float64, false):
+            try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer, observer: observer, as: Double.self)
+        case (.float32, true):
+            try scoreLayerInPasses(design, layer: layer, position: position, schedule: schedule, settings: settings, writer: writer,
+                                   observer: observer, as: Float.self)
+        case (.float64, true):
+            try scoreLayerInPasses(design, layer: layer, position: position, schedule: schedule, settings: settings, writer: writer,
+                                   observer: observer, as: Double.self)
         }
     }
 
@@ -129,7 +138,7 @@ public enum LayerLoop {
             observer.warning("\(ranks) ranks share \(slabs) voxel slab(s) of up to \(plan.readColumns) voxels: ranks \(slabs)-\(ranks - 1) have nothing to score and only wait (harmless; fewer ranks would do)")
         }
         let sharedAlphas = try chooseSharedAlphas(scorer, design, position: position, name: name, observer: observer)
-        try scorer.run(source: design.source, slabs: settings.ranks.share(of:), sharedAlphas: sharedAlphas) { chunk, done in
+        try scorer.run(source: design.source, slabs: settings.ranks.share(of:), given: sharedAlphas) { chunk, done in
             try writer.write(chunk: chunk, layer: position, alphas: models.map(\.alphas))
             observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
                                             voxelsDone: done, voxelsTotal: total))
@@ -142,7 +151,7 @@ public enum LayerLoop {
     /// pass over all the neuroids itself: the choice is the same on every rank without
     /// ranks talking mid-layer (only the scoring pass is dealt). Nil when no split shares.
     static func chooseSharedAlphas<S>(_ scorer: StreamingScorer<S>, _ design: ScoringDesign, position: Int, name: String,
-                                      observer: RunObserver) throws -> [Int?]? {
+                                      observer: RunObserver) throws -> GivenAlphas? {
         guard scorer.choosesSharedAlphas else { return nil }
         let total = design.source.columnCount
         let shares = try scorer.pooledLosses(source: design.source) { done in
@@ -152,19 +161,10 @@ public enum LayerLoop {
         return try SharedAlphaChoice.choose(shares, models: scorer.models, columns: total)
     }
 
-    /// The plan from the models' predicted shapes: a budget too small is refused before
-    /// any activations are read or operators built.
+    /// The plan from the models' predicted shapes (`schedule`): a budget too small is
+    /// refused before any activations are read or operators built.
     public static func predictedPlan(_ design: ScoringDesign, settings: RunSettings, precision: Precision) throws -> MemoryPlan {
-        let shapes = try design.splits.map { split in
-            do { return try design.features.regression(for: split, base: design.regression).modelShape(split: split, features: design.features.featureCount) } catch let error as CrossValidationError {
-                throw ScoringError("\(design.source.dataset.filePath): inner cross-validation: \(error.description)")
-            }
-        }
-        return try planned {
-            try MemoryPlan.make(budget: settings.memoryBudget, scalarSize: precision.scalarSize,
-                                heldBytes: heldBytes(design, scalarSize: precision.scalarSize), models: shapes,
-                                workers: settings.threads, source: design.source.shape)
-        }
+        try schedule(design, settings: settings, precision: precision).plan
     }
 
     /// What the loop holds beside the scorer: the transform's features, and the summary
@@ -174,7 +174,7 @@ public enum LayerLoop {
         design.features.heldBytes(scalarSize: scalarSize) + design.source.columnCount * (8 + 8 + 1 + 16)
     }
 
-    static func planned(_ make: () throws -> MemoryPlan) throws -> MemoryPlan {
+    static func planned<T>(_ make: () throws -> T) throws -> T {
         do { return try make() } catch let error as MemoryPlan.TooSmall { throw ScoringError(error.description) }
     }
 

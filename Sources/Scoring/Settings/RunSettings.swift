@@ -37,6 +37,10 @@ public struct RunSettings: Sendable {
     /// The processes this run is spread over (MPI ranks); one unless launched by
     /// mpirun/srun with the MPI build. `memoryBudget` and `threads` are per rank.
     public var ranks: any RankGroup = SingleRank()
+    /// Alphas selected in passes of at most this many inner folds (nil: in one pass when
+    /// its operators fit the memory budget, else in the fewest passes that fit; see
+    /// `LayerLoop.schedule`).
+    public var innerFoldsPerPass: Int?
 
     public init(neuralPaths: [String], neuralVariable: String? = nil, activationsPath: String? = nil, outputPath: String,
                 overwrite: Bool = false, precision: Precision = .float32, memoryBudget: Int = 2 << 30, threads: Int = 2,

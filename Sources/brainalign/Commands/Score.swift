@@ -118,6 +118,9 @@ struct Score: ParsableCommand {
     @Option(help: ArgumentHelp("Story run: TRs dropped at each story's start and end after downsampling (LeBel's [5+5:-5] = 10:5, the rows tools/convert_lebel.py leaves NaN).", valueName: "HEAD:TAIL"), transform: TrimSpec.parse)
     var trim: TrimSpec?
 
+    @Option(help: ArgumentHelp("Select ridge penalties in passes of at most N inner folds (bootstrap draws), each pass re-reading the neural data; results are the same. Default: one pass when every inner fold's operators fit --memory, else the fewest passes that fit (the plan line says so).", valueName: "N"))
+    var innerFoldsPerPass: Int?
+
     /// The protocol flags a user gave (they cannot be combined with --benchmark).
     var givenProtocolFlags: [String] {
         var flags: [String] = []
@@ -177,6 +180,7 @@ struct Score: ParsableCommand {
 
     func validate() throws {
         guard !neural.isEmpty else { throw ValidationError("--neural is required") }
+        if let innerFoldsPerPass, innerFoldsPerPass < 1 { throw ValidationError("--inner-folds-per-pass must be at least 1, got \(innerFoldsPerPass)") }
         if let benchmark {
             guard let named = try? BenchmarkRegistry.named(benchmark) else {
                 throw ValidationError("unknown benchmark '\(benchmark)'; valid benchmarks: \(BenchmarkRegistry.names.joined(separator: ", "))")
@@ -235,6 +239,7 @@ struct Score: ParsableCommand {
             layers: layers.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } },
             commandLine: commandLineText, ceilingOverride: ceilingOverride)
         settings.ranks = ranks
+        settings.innerFoldsPerPass = innerFoldsPerPass
         let bar = ProgressBar(enabled: !report.quiet)
         let result = try BenchmarkRunner.run(chosen, settings: settings, observer: ranks.isLead ? bar.observer : .silent)
         guard ranks.isLead else { return }
