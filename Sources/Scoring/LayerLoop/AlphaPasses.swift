@@ -54,6 +54,7 @@ extension LayerLoop {
         func scorer(_ models: [SplitModel<S>]) -> StreamingScorer<S> {
             StreamingScorer(models: models, budget: settings.memoryBudget, heldBytes: 0, workers: settings.threads, fixedPlan: schedule.plan)
         }
+        if position == 0 { warnOfIdleRanks(schedule.plan, columns: total, settings: settings, observer: observer) }
         let store = InnerLossStore(alphas: design.splits.map { _ in design.regression.candidateCount }, columns: total)
         for (pass, range) in schedule.foldPasses.enumerated() {
             let built: [SplitModel<S>]

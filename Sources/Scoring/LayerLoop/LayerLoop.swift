@@ -132,11 +132,7 @@ public enum LayerLoop {
                                      heldBytes: heldBytes(design, scalarSize: MemoryLayout<S>.size), workers: settings.threads)
         let name = design.features.layerNames[layer], total = design.source.columnCount
         let plan = try planned { try scorer.plan(for: design.source) }
-        let slabs = (total + plan.readColumns - 1) / max(1, plan.readColumns), ranks = settings.ranks.size
-        if position == 0 && ranks > slabs {
-            // Said, not recorded in the result: the file is the same as a one-process run's.
-            observer.warning("\(ranks) ranks share \(slabs) voxel slab(s) of up to \(plan.readColumns) voxels: ranks \(slabs)-\(ranks - 1) have nothing to score and only wait (harmless; fewer ranks would do)")
-        }
+        if position == 0 { warnOfIdleRanks(plan, columns: total, settings: settings, observer: observer) }
         let sharedAlphas = try chooseSharedAlphas(scorer, design, position: position, name: name, observer: observer)
         try scorer.run(source: design.source, slabs: settings.ranks.share(of:), given: sharedAlphas) { chunk, done in
             try writer.write(chunk: chunk, layer: position, alphas: models.map(\.alphas))
@@ -144,6 +140,14 @@ public enum LayerLoop {
                                             voxelsDone: done, voxelsTotal: total))
         }
         return .scored(plan: plan.description)
+    }
+
+    /// More ranks than voxel slabs: said once, not recorded in the result (the file is the
+    /// same as a one-process run's).
+    static func warnOfIdleRanks(_ plan: MemoryPlan, columns: Int, settings: RunSettings, observer: RunObserver) {
+        let slabs = (columns + plan.readColumns - 1) / max(1, plan.readColumns), ranks = settings.ranks.size
+        guard ranks > slabs else { return }
+        observer.warning("\(ranks) ranks share \(slabs) voxel slab(s) of up to \(plan.readColumns) voxels: ranks \(slabs)-\(ranks - 1) have nothing to score and only wait (harmless; fewer ranks would do)")
     }
 
     /// Splits that share one alpha across neuroids choose it from all of them, in a pass
