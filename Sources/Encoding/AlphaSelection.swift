@@ -6,9 +6,10 @@ import LinearAlgebra
 /// earlier alpha; voxels whose losses are all NaN get index 0 (their r is NaN anyway).
 extension SplitModel {
     /// True when this model picks one alpha for all voxels by inner cross-validation.
-    /// Streamed, such a choice must see every voxel, not one chunk's: the streaming
-    /// scorer first sums the losses over all chunks (`pooledLosses`), then predicts with
-    /// the alpha that wins (`predict(targets:given:)`).
+    /// Streamed, such a choice must see every voxel, not one chunk's: a first pass adds
+    /// every voxel's losses to an `InnerLossStore`, which pools them in column order
+    /// (however the voxels were sliced), then the scoring pass predicts with the alpha
+    /// that wins (`predict(targets:given:)`).
     public var choosesOneSharedAlpha: Bool { !alphaPerTarget && alphas.count > 1 && !innerFolds.isEmpty }
 
     @_specialize(where S == Float)
@@ -17,17 +18,6 @@ extension SplitModel {
         let voxels = trainTargets.columns
         guard alphas.count > 1, !innerFolds.isEmpty else { return [Int](repeating: 0, count: voxels) }
         return choose(finishedLosses: innerLosses(trainTargets: trainTargets), voxels: voxels)
-    }
-
-    /// Per candidate, the loss summed over the voxels of `targets` (all rows x a chunk of
-    /// voxels; NaN losses skipped): a chunk's share of a shared alpha's choice. Adding the
-    /// chunks' shares and taking the lowest (`argmin`) is the choice over all voxels.
-    @_specialize(where S == Float)
-    @_specialize(where S == Double)
-    public func pooledLosses(targets: Matrix<S>) -> [Double] {
-        guard alphas.count > 1, !innerFolds.isEmpty else { return [Double](repeating: 0, count: alphas.count) }
-        let trainTargets = preparedTrainTargets(targets)
-        return Self.pooled(innerLosses(trainTargets: trainTargets), voxels: trainTargets.columns)
     }
 
     /// Each candidate's loss per voxel, [alpha][voxel], accumulated over the inner splits
@@ -74,8 +64,9 @@ extension SplitModel {
     }
 
     /// Each voxel's alpha index from finished losses ([alpha][voxel]): its own lowest, or
-    /// for a shared alpha the lowest summed over the voxels (NaN skipped).
+    /// for a shared alpha the lowest summed over the voxels in column order (NaN skipped).
     public func choose(finishedLosses loss: [Double], voxels: Int) -> [Int] {
+        precondition(loss.count == alphas.count * voxels, "one loss per candidate and voxel")
         if alphaPerTarget {
             return (0..<voxels).map { v in Self.argmin((0..<alphas.count).map { loss[$0 * voxels + v] }) }
         }
@@ -90,7 +81,7 @@ extension SplitModel {
     }
 
     /// The index of the lowest value; ties go to the earlier index, all-NaN to 0.
-    public static func argmin(_ values: [Double]) -> Int {
+    static func argmin(_ values: [Double]) -> Int {
         var best = 0, bestValue = Double.infinity
         for (index, value) in values.enumerated() where value < bestValue {
             best = index

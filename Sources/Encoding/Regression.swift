@@ -37,7 +37,8 @@ public struct RidgeConfiguration: Equatable, Sendable {
     public var operatorForm: OperatorFormChoice
     /// Which of a split's operators to build: all of them (one pass over the voxels), or
     /// only some inner folds or only the test rows' when alphas are selected in passes
-    /// (`ModelPart`). Not part of the regression's meaning: results are the same.
+    /// (`ModelPart`). Results do not depend on it; it counts in equality so that models
+    /// built for different parts are told apart.
     public var part: ModelPart = .whole
 
     public enum InnerCriterion: String, Equatable, Sendable {
@@ -166,7 +167,7 @@ extension ModelPart {
     }
 
     /// The inner folds this part builds, of all of them (`range` clipped to their count).
-    func folds<T>(of all: [T]) -> [T] {
+    public func folds<T>(of all: [T]) -> [T] {
         switch self {
         case .whole: return all
         case .test: return []

@@ -2,8 +2,9 @@ import Foundation
 import LinearAlgebra
 
 /// Everything about one outer split that does not depend on the voxels: the prediction
-/// operators for the test rows and for each inner fold. Build it once per split and layer,
-/// then call `predict` on as many voxel chunks as there are.
+/// operators for the test rows and for each inner fold (or only some of them, `ModelPart`).
+/// Build it once per split and layer (and pass), then call `predict` on as many voxel
+/// chunks as there are.
 public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
     public let split: Split
     /// Candidate penalties (one entry, unused, for least squares).

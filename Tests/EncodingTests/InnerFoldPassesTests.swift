@@ -78,9 +78,18 @@ import Testing
         #expect(fitted.plan.description.contains("\(fitted.foldPasses.count) passes over the inner folds"))
         // Fewest passes: one pass fewer would not fit.
         let fewer = (50 + fitted.foldPasses.count - 2) / (fitted.foldPasses.count - 1)
-        #expect(throws: MemoryPlan.TooSmall.self) { try passes(2 << 30, fewer) }
+        let groups = stride(from: 0, to: 50, by: fewer).map { $0..<min($0 + fewer, 50) }
+        #expect(throws: MemoryPlan.TooSmall.self) {
+            try MemoryPlan.make(budget: 2 << 30, scalarSize: 4, heldBytes: (300 << 20) + store,
+                                passes: groups.map { [whole[0].restricted(to: .innerFolds($0))] } + [[whole[0].restricted(to: .test)]],
+                                workers: 2, source: source)
+        }
+        // A limit per pass is kept: passes of at most 4 draws.
+        #expect(try passes(2 << 30, 4).foldPasses.allSatisfy { $0.count <= 4 })
         #expect(try passes(16 << 30).foldPasses.isEmpty, "one pass when it fits")
         #expect(try passes(16 << 30, 10).foldPasses.count == 5, "passes when asked for")
+        #expect(try passes(16 << 30, 50).foldPasses.isEmpty, "a limit of every fold is one pass")
+        #expect(try passes(2 << 30, 50).foldPasses.count == fitted.foldPasses.count, "a limit one pass cannot meet falls back to passes")
         do {
             _ = try passes(400 << 20)
             Issue.record("expected a refusal")

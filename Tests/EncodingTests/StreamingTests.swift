@@ -92,8 +92,9 @@ import Testing
         }
     }
 
-    /// A shared alpha streamed in slices: the slices' pooled losses added up choose what
-    /// the whole chunk at once chooses; the scoring pass then gives every voxel that alpha.
+    /// A shared alpha streamed in slices: the voxels' losses, stored and pooled in column
+    /// order, choose what the whole chunk at once chooses; the scoring pass then gives
+    /// every voxel that alpha.
     /// Half the voxels are a readout of the features (a small alpha wins on them alone),
     /// half noise (the largest wins), so a choice per slice would differ between slices.
     @Test(arguments: [(1, 7), (64, 10), (300, 300)])
@@ -110,9 +111,10 @@ import Testing
         let budget = MemoryPlan.processBaseline + probe.fixedBytes + alignment * probe.bytesPerReadColumn + slice * probe.bytesPerComputeColumn
         let scorer = StreamingScorer(models: models, budget: budget, heldBytes: 0, workers: 2)
         #expect(scorer.choosesSharedAlphas)
-        let shares = try scorer.pooledLosses(source: source) { _ in }
-        #expect(shares.count >= (slice < 300 ? 2 : 1), "one share per slice")
-        let shared = try SharedAlphaChoice.choose(shares, models: models, columns: 300)
+        #expect(try scorer.plan(for: source).computeColumns <= slice, "streamed in slices")
+        let store = InnerLossStore(alphas: models.map(\.alphas.count), columns: 300)
+        try scorer.addInnerLosses(source: source, into: store) { _ in }
+        let shared = try store.choices(models, innerFolds: models.map(\.innerFoldCount))
         var alpha = [[Int]](repeating: [Int](repeating: -1, count: 300), count: models.count)
         var r = [[Double]](repeating: [Double](repeating: -9, count: 300), count: models.count)
         try scorer.run(source: source, given: shared) { result, _ in
@@ -127,9 +129,12 @@ import Testing
             #expect(maxAbsDifference(r[s].enumerated().filter { $0.offset != 7 }.map(\.element),
                                      whole.r[s].enumerated().filter { $0.offset != 7 }.map(\.element)) <= 1e-12)
         }
-        // Shares that miss voxels are refused, not chosen from.
-        #expect(throws: CrossValidationError.self) { try SharedAlphaChoice.choose(Array(shares.dropLast()), models: models, columns: 300) }
-        #expect(throws: CrossValidationError.self) { try SharedAlphaChoice.choose(shares + shares, models: models, columns: 300) }
+        // A store that missed the pass, or saw it twice, is refused, not chosen from.
+        #expect(throws: CrossValidationError.self) {
+            try InnerLossStore(alphas: models.map(\.alphas.count), columns: 300).choices(models, innerFolds: models.map(\.innerFoldCount))
+        }
+        store.passDone(models)
+        #expect(throws: CrossValidationError.self) { try store.choices(models, innerFolds: models.map(\.innerFoldCount)) }
     }
 
     @Test func aReadErrorStopsThePipeline() throws {

@@ -2,9 +2,8 @@ import Foundation
 import LinearAlgebra
 
 /// Alphas chosen before the scoring pass, per split: the scoring pass then predicts with
-/// them instead of choosing as the voxels stream. Two passes make such choices: a shared
-/// alpha chosen over all voxels (`SharedAlphaChoice`), and alphas selected in passes of
-/// inner folds (`InnerLossStore`).
+/// them instead of choosing as the voxels stream. `InnerLossStore` makes them, for a shared
+/// alpha chosen over all voxels and for alphas selected in passes of inner folds.
 public struct GivenAlphas: Sendable {
     public enum Choice: Sendable, Equatable {
         /// One index for every voxel of the split.
@@ -30,8 +29,10 @@ public struct GivenAlphas: Sendable {
     }
 }
 
-/// The inner-fold losses of every split and voxel, added up over passes of inner folds
-/// (`ModelPart.innerFolds`): per split, [alpha][column] in Double. Each pass's worker
+/// The inner-fold losses of every split and voxel, added up over one choosing pass (a
+/// shared alpha) or several (passes of inner folds, `ModelPart.innerFolds`): per split,
+/// [alpha][column] in Double. A shared alpha pools them in column order, so its choice
+/// does not depend on how the voxels were sliced (`--threads`, `--memory`). Each pass's worker
 /// takes a slice's running sums, adds its folds' losses in fold order and puts them back,
 /// so every voxel's sums see the folds in the same order as in one pass, and the choice
 /// is the same. Slices of one pass cover disjoint columns; the lock only guards the
@@ -60,8 +61,9 @@ public final class InnerLossStore: @unchecked Sendable {
     /// voxels `columns` of `targets` (all rows x those voxels).
     public func add<S>(_ models: [SplitModel<S>], targets: Matrix<S>, columns range: Range<Int>) {
         precondition(models.count == sums.count && range.count == targets.columns && range.upperBound <= columns, "one model per split, one column per voxel")
-        for (s, model) in models.enumerated() {
+        for (s, model) in models.enumerated() where model.innerFoldCount > 0 {
             let candidates = model.alphas.count
+            precondition(sums[s].count == candidates * columns, "the store holds split \(s)'s \(candidates) candidates")
             var local = lock.withLock { (0..<candidates).flatMap { a in sums[s][(a * columns + range.lowerBound)..<(a * columns + range.upperBound)] } }
             model.addInnerLosses(targets: targets, into: &local)
             lock.withLock {

@@ -8,9 +8,10 @@ public struct InnerFoldPasses: Sendable, Equatable {
     /// empty: one pass, alphas chosen as the voxels stream.
     public var foldPasses: [Range<Int>]
 
-    /// One pass when it fits (`foldsPerPass` nil) or the folds per pass asked for are at
-    /// least the most any split has; otherwise passes of `foldsPerPass` folds, or (nil) the
-    /// fewest passes that fit. `storeBytes`: what the per-voxel loss store takes
+    /// One pass when it fits, else the fewest passes that fit, each of at most
+    /// `foldsPerPass` folds when that is given (below the most folds any split has, it
+    /// asks for passes even when one pass would fit). Folds are grouped in order, as evenly
+    /// as the pass count allows. `storeBytes`: what the per-voxel loss store takes
     /// (`InnerLossStore.bytes`), held beside every pass. A budget too small even for one
     /// fold per pass is refused with the budget that would do.
     public static func make(budget: Int, scalarSize: Int, heldBytes: Int, storeBytes: Int, whole: [ModelShape], workers: Int,
@@ -21,20 +22,17 @@ public struct InnerFoldPasses: Sendable, Equatable {
         if let foldsPerPass, foldsPerPass < 1 {
             throw MemoryPlan.TooSmall(description: "inner folds per pass must be at least 1, got \(foldsPerPass)")
         }
-        let most = whole.map(\.inner.count).max() ?? 0
-        if most < 2 || foldsPerPass.map({ $0 >= most }) == true {
-            return InnerFoldPasses(plan: try plan([whole], held: heldBytes), foldPasses: [])
-        }
-        var sizes: [Int]
-        if let foldsPerPass {
-            sizes = [foldsPerPass]
-        } else {
-            do { return InnerFoldPasses(plan: try plan([whole], held: heldBytes), foldPasses: []) } catch is MemoryPlan.TooSmall {}
-            // Fewest passes first: ceil(most / passes) folds per pass for 2, 3, ... passes.
-            var seen = Set<Int>()
-            sizes = (2...most).map { (most + $0 - 1) / $0 }.filter { seen.insert($0).inserted }
-        }
+        let most = whole.map(\.inner.count).max() ?? 0, limit = foldsPerPass ?? most
         var refusal: Error?
+        if most < 2 || limit >= most {
+            do { return InnerFoldPasses(plan: try plan([whole], held: heldBytes), foldPasses: []) } catch let error as MemoryPlan.TooSmall {
+                guard most >= 2 else { throw error }
+                refusal = error
+            }
+        }
+        // Fewest passes first: ceil(most / passes) folds per pass for 2, 3, ... passes.
+        var seen = Set<Int>()
+        let sizes = (2...most).map { (most + $0 - 1) / $0 }.filter { $0 <= limit && seen.insert($0).inserted }
         for size in sizes {
             let ranges = stride(from: 0, to: most, by: size).map { $0..<min($0 + size, most) }
             let passes = ranges.map { range in whole.map { $0.restricted(to: .innerFolds(range)) } } + [whole.map { $0.restricted(to: .test) }]

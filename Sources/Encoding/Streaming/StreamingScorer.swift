@@ -40,8 +40,9 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
         self.fixedPlan = fixedPlan
     }
 
-    /// The plan this scorer will follow on `source` (its models are built: the build's
-    /// memory was the predicted plan's to check).
+    /// The plan this scorer will follow on `source`: the `fixedPlan` when it has one, else
+    /// one made for its models (they are built: the build's memory was the predicted
+    /// plan's to check).
     public func plan(for source: TargetSource) throws -> MemoryPlan {
         if let fixedPlan { return fixedPlan }
         return try MemoryPlan.make(budget: budget, scalarSize: MemoryLayout<S>.size, heldBytes: heldBytes, models: models.map(\.shape),
@@ -63,8 +64,8 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
         return ChunkResult(columns: columns, r: r, alphaIndex: chosen)
     }
 
-    /// True when some split chooses one alpha for all voxels: it needs the pass
-    /// `pooledLosses` over every voxel before `run` can predict (`SharedAlphaChoice`).
+    /// True when some split chooses one alpha for all voxels: it needs a pass
+    /// `addInnerLosses` over every voxel before `run` can predict (`InnerLossStore`).
     public var choosesSharedAlphas: Bool { models.contains(where: \.choosesOneSharedAlpha) }
 
     /// Streams every column of `source` through the models. `receive` runs on the calling
@@ -89,9 +90,10 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
                           receive: { try receive($1, $2) })
     }
 
-    /// One pass of alpha selection in passes (`ModelPart.innerFolds`): every slice's inner
-    /// losses added into `store`. Same plan, slabs and slices as `run` when the scorer has
-    /// a `fixedPlan`; `progress` gets the voxels done.
+    /// A choosing pass: every slice's inner losses added into `store` (all of the models'
+    /// inner folds: a shared alpha's first pass, or one group of folds when alphas are
+    /// selected in passes, `ModelPart.innerFolds`). Same plan, slabs and slices as `run`
+    /// (a `fixedPlan` keeps them the same across passes); `progress` gets the voxels done.
     public func addInnerLosses(source: TargetSource, slabs: (_ count: Int) -> [Int] = { Array(0..<$0) }, into store: InnerLossStore,
                                progress: (_ voxelsDone: Int) throws -> Void) throws {
         try stream(source: source, slabs: slabs, compute: { (chunk: Matrix<S>, columns: Range<Int>) -> Bool in
@@ -99,21 +101,6 @@ public struct StreamingScorer<S: EngineScalar>: Sendable {
             return true
         }, receive: { _, _, done in try progress(done) })
         store.passDone(models)
-    }
-
-    /// The first of two passes when splits share one alpha: every slice's summed inner
-    /// losses per split and candidate (`SplitModel.pooledLosses`), for `SharedAlphaChoice`
-    /// to add up. Same plan, slabs and slices as `run`; `progress` gets the voxels done.
-    public func pooledLosses(source: TargetSource, slabs: (_ count: Int) -> [Int] = { Array(0..<$0) },
-                             progress: (_ voxelsDone: Int) throws -> Void) throws -> [PooledLossShare] {
-        var shares: [PooledLossShare] = []
-        try stream(source: source, slabs: slabs, compute: { chunk, columns in
-            PooledLossShare(columns: columns, losses: models.map { $0.pooledLosses(targets: chunk) })
-        }, receive: { _, share, done in
-            shares.append(share)
-            try progress(done)
-        })
-        return shares
     }
 
     /// The pipeline: the reader cuts the plan's slabs into slices, workers `compute` them,

@@ -34,14 +34,15 @@ public struct ScoringDesign: Sendable {
 }
 
 /// The one per-layer scoring loop every neural benchmark runs: for each layer, build the
-/// split models once (they do not depend on the voxels), stream the neuroids through
-/// them under the memory budget, write each slice's r as it finishes; then summarise each
-/// layer from the file.
+/// split models (they do not depend on the voxels), stream the neuroids through them
+/// under the memory budget, write each slice's r as it finishes; then summarise each
+/// layer from the file. A layer may take more than one pass over the neuroids (a shared
+/// alpha, penalties selected in passes of inner folds: `LayerSchedule`, `LayerRun`); the
+/// only state kept between slabs is then the per-voxel loss store of its choosing passes.
 ///
 /// Spread over MPI ranks (`settings.ranks`), every rank builds the same models and plan,
 /// streams its own share of the voxel slabs (dealt by `RankGroup.share`) and writes them
-/// into the one shared result file; the lead summarises once every rank is done. Nothing
-/// here keeps state between slabs beyond what is passed in.
+/// into the one shared result file; the lead summarises once every rank is done.
 public enum LayerLoop {
     /// Scores every layer of `design` into `writer`; returns the layer scores and the plan
     /// followed (the scores only on the lead rank: empty elsewhere). The memory budget is
@@ -106,40 +107,12 @@ public enum LayerLoop {
 
     static func scoreLayer(_ design: ScoringDesign, layer: Int, position: Int, schedule: LayerSchedule, settings: RunSettings,
                            writer: NeuralResultWriter, observer: RunObserver, precision: Precision) throws -> Outcome {
-        switch (precision, schedule.inPasses) {
-        case (.float32, false):
-            try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer, observer: observer, as: Float.self)
-        case (.float64, false):
-            try scoreLayer(design, layer: layer, position: position, settings: settings, writer: writer, observer: observer, as: Double.self)
-        case (.float32, true):
-            try scoreLayerInPasses(design, layer: layer, position: position, schedule: schedule, settings: settings, writer: writer,
-                                   observer: observer, as: Float.self)
-        case (.float64, true):
-            try scoreLayerInPasses(design, layer: layer, position: position, schedule: schedule, settings: settings, writer: writer,
-                                   observer: observer, as: Double.self)
+        let layerRun = LayerRun(design: design, layer: layer, position: position, schedule: schedule, settings: settings,
+                                writer: writer, observer: observer)
+        switch precision {
+        case .float32: return try layerRun.score(as: Float.self)
+        case .float64: return try layerRun.score(as: Double.self)
         }
-    }
-
-    static func scoreLayer<S: EngineScalar>(_ design: ScoringDesign, layer: Int, position: Int, settings: RunSettings, writer: NeuralResultWriter,
-                                            observer: RunObserver, as: S.Type) throws -> Outcome {
-        let models: [SplitModel<S>]
-        switch try design.features.models(layer: layer, splits: design.splits, regression: design.regression, threads: settings.threads, as: S.self) {
-        case .models(let built): models = built
-        case .undefined(let reason): return .undefined(reason)
-        case .overflow(let reason): return .overflow(reason)
-        }
-        let scorer = StreamingScorer(models: models, budget: settings.memoryBudget,
-                                     heldBytes: heldBytes(design, scalarSize: MemoryLayout<S>.size), workers: settings.threads)
-        let name = design.features.layerNames[layer], total = design.source.columnCount
-        let plan = try planned { try scorer.plan(for: design.source) }
-        if position == 0 { warnOfIdleRanks(plan, columns: total, settings: settings, observer: observer) }
-        let sharedAlphas = try chooseSharedAlphas(scorer, design, position: position, name: name, observer: observer)
-        try scorer.run(source: design.source, slabs: settings.ranks.share(of:), given: sharedAlphas) { chunk, done in
-            try writer.write(chunk: chunk, layer: position, alphas: models.map(\.alphas))
-            observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
-                                            voxelsDone: done, voxelsTotal: total))
-        }
-        return .scored(plan: plan.description)
     }
 
     /// More ranks than voxel slabs: said once, not recorded in the result (the file is the
@@ -148,21 +121,6 @@ public enum LayerLoop {
         let slabs = (columns + plan.readColumns - 1) / max(1, plan.readColumns), ranks = settings.ranks.size
         guard ranks > slabs else { return }
         observer.warning("\(ranks) ranks share \(slabs) voxel slab(s) of up to \(plan.readColumns) voxels: ranks \(slabs)-\(ranks - 1) have nothing to score and only wait (harmless; fewer ranks would do)")
-    }
-
-    /// Splits that share one alpha across neuroids choose it from all of them, in a pass
-    /// of its own before the scoring pass (`SharedAlphaChoice`). Every MPI rank makes that
-    /// pass over all the neuroids itself: the choice is the same on every rank without
-    /// ranks talking mid-layer (only the scoring pass is dealt). Nil when no split shares.
-    static func chooseSharedAlphas<S>(_ scorer: StreamingScorer<S>, _ design: ScoringDesign, position: Int, name: String,
-                                      observer: RunObserver) throws -> GivenAlphas? {
-        guard scorer.choosesSharedAlphas else { return nil }
-        let total = design.source.columnCount
-        let shares = try scorer.pooledLosses(source: design.source) { done in
-            observer.progress(ScoreProgress(part: design.part, layer: position, layerCount: design.layers.count, layerName: name,
-                                            voxelsDone: done, voxelsTotal: total, stage: "choosing the shared alpha"))
-        }
-        return try SharedAlphaChoice.choose(shares, models: scorer.models, columns: total)
     }
 
     /// The plan from the models' predicted shapes (`schedule`): a budget too small is
@@ -174,8 +132,10 @@ public enum LayerLoop {
     /// What the loop holds beside the scorer: the transform's features, and the summary
     /// pass (one split's r in Double, a sorted copy for the median, per-neuroid flags,
     /// sums and counts).
+    /// With a shared alpha, also the store its choosing pass fills (`InnerLossStore`).
     static func heldBytes(_ design: ScoringDesign, scalarSize: Int) -> Int {
         design.features.heldBytes(scalarSize: scalarSize) + design.source.columnCount * (8 + 8 + 1 + 16)
+            + (design.regression.sharesOneAlpha ? lossStoreBytes(design) : 0)
     }
 
     static func planned<T>(_ make: () throws -> T) throws -> T {
