@@ -2,6 +2,7 @@
 # Regenerates every reference fixture the Swift tests compare against, from the bundled
 # sample data (run tools/make_sample_data.py first if you changed it). All numbers come
 # from numpy / scipy / scikit-learn / xarray; none from BrainAlign.
+# Needs: pip install -r tools/requirements-reference.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 tools/make_test_fixtures.py

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LinearAlgebra
+import Ranks
 
 @main
 struct BrainAlignCommand: ParsableCommand {
@@ -26,6 +27,14 @@ struct BrainAlignCommand: ParsableCommand {
             setenv(KernelChoice.choiceMarker, core, 1)
             execv("/proc/self/exe", CommandLine.unsafeArgv)
         }
-        Self.main(nil)
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch {
+            // Launched as several MPI ranks, every rank parses the same arguments: a usage
+            // error (or --help) is said once, by the first rank; the others exit with the
+            // same code, silently.
+            if Launcher.requestedRanks() != nil && Launcher.launchedRank() != 0 { Foundation.exit(exitCode(for: error).rawValue) }
+            exit(withError: error)
+        }
+        do { try command.run() } catch { exit(withError: error) }
     }
 }

@@ -9,14 +9,14 @@ import Testing
     let temporary: TemporaryDirectory
     init() throws { temporary = try TemporaryDirectory() }
 
-    func score(environment extra: [String: String]) throws -> (ProcessResult, String) {
+    func score(environment extra: [String: String], arguments: [String] = []) throws -> (ProcessResult, String) {
         let output = temporary.path("launched.nc")
         var environment = ProcessInfo.processInfo.environment
         for key in ["OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "PMI_SIZE", "PMI_RANK", "PMIX_SIZE", "PMIX_RANK",
                     "SLURM_STEP_NUM_TASKS", "SLURM_PROCID"] { environment[key] = nil }
         environment.merge(extra) { _, new in new }
         let result = try runProcess(CLI.executable, ["score", "--neural", ScoreCommandTests.neural, "--activations", ScoreCommandTests.activations,
-                                                    "--output", output, "--quiet"], environment: environment)
+                                                    "--output", output, "--quiet"] + arguments, environment: environment)
         return (result, output)
     }
 
@@ -35,6 +35,18 @@ import Testing
         let (result, output) = try score(environment: ["OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "1"])
         #expect(result.status == 2)
         #expect(result.stderr.isEmpty, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    /// A usage error is the same on every rank: the first says it, the others exit with
+    /// the same code in silence (mpirun would otherwise print it once per rank).
+    @Test func aUsageErrorIsSaidOnceAcrossRanks() throws {
+        let (first, _) = try score(environment: ["OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "0"], arguments: ["--inner-folds-per-pass", "0"])
+        #expect(first.status == 64)
+        #expect(first.stderr.contains("--inner-folds-per-pass must be at least 1"), "\(first.stderr)")
+        let (other, output) = try score(environment: ["OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "2"], arguments: ["--inner-folds-per-pass", "0"])
+        #expect(other.status == 64)
+        #expect(other.stderr.isEmpty && other.stdout.isEmpty, "\(other.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
