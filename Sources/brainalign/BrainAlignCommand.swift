@@ -35,6 +35,9 @@ struct BrainAlignCommand: ParsableCommand {
             if Launcher.requestedRanks() != nil && Launcher.launchedRank() != 0 { Foundation.exit(exitCode(for: error).rawValue) }
             exit(withError: error)
         }
+        // `--help` and `help` parse to the parser's own command, which prints: rank 0 only.
+        let ours = command is BrainAlignCommand || configuration.subcommands.contains { $0 == type(of: command) }
+        if !ours && Launcher.requestedRanks() != nil && Launcher.launchedRank() != 0 { Foundation.exit(0) }
         do { try command.run() } catch { exit(withError: error) }
     }
 }

@@ -48,6 +48,11 @@ import Testing
         #expect(other.status == 64)
         #expect(other.stderr.isEmpty && other.stdout.isEmpty, "\(other.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
+        // --help likewise: printed by rank 0 only.
+        let (help, _) = try score(environment: ["OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "1"], arguments: ["--help"])
+        #expect(help.status == 0 && help.stdout.isEmpty && help.stderr.isEmpty, "\(help.stdout)")
+        let (leadHelp, _) = try score(environment: ["OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "0"], arguments: ["--help"])
+        #expect(leadHelp.status == 0 && leadHelp.stdout.contains("--inner-folds-per-pass"))
     }
 
     @Test func oneRankIsAnOrdinaryRun() throws {

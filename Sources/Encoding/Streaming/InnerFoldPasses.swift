@@ -10,8 +10,8 @@ public struct InnerFoldPasses: Sendable, Equatable {
 
     /// One pass when it fits, else the fewest passes that fit, each of at most
     /// `foldsPerPass` folds when that is given (below the most folds any split has, it
-    /// asks for passes even when one pass would fit). Folds are grouped in order, as evenly
-    /// as the pass count allows. `storeBytes`: what the per-voxel loss store takes
+    /// asks for passes even when one pass would fit). Folds are grouped in order,
+    /// ceil(folds / passes) to a pass, the last pass taking the rest. `storeBytes`: what the per-voxel loss store takes
     /// (`InnerLossStore.bytes`), held beside every pass. A budget too small even for one
     /// fold per pass is refused with the budget that would do.
     public static func make(budget: Int, scalarSize: Int, heldBytes: Int, storeBytes: Int, whole: [ModelShape], workers: Int,

@@ -199,7 +199,7 @@ struct Score: ParsableCommand {
         }
         try validateStoryRun()
         let ridgeOnly = [alphas != nil ? "--alphas" : nil, sharedAlpha ? "--shared-alpha" : nil, innerCv != nil ? "--inner-cv" : nil,
-                         standardizeTargets ? "--standardize-targets" : nil].compactMap { $0 }
+                         standardizeTargets ? "--standardize-targets" : nil, innerFoldsPerPass != nil ? "--inner-folds-per-pass" : nil].compactMap { $0 }
         if regression == .ols, let flag = ridgeOnly.first {
             throw ValidationError("\(flag) applies to ridge only, not --regression ols")
         }

@@ -8,7 +8,7 @@ import Scoring
 /// --memory and --threads: the resources of a run.
 struct ComputeOptions: ParsableArguments {
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Memory budget for the whole process (per rank in an MPI run), e.g. 2GB or 256MB (a positive size).", valueName: "size"), transform: ByteSize.parse)
+            help: ArgumentHelp("Memory budget for the whole process (per rank in an MPI run), e.g. 2GB or 256MB (a positive size; default 2GB).", valueName: "size"), transform: ByteSize.parse)
     var memory = ByteSize(bytes: 2 << 30)
 
     @Option(parsing: .unconditional,
