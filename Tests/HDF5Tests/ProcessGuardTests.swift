@@ -5,7 +5,10 @@ import Testing
 
 /// The C signal machinery, exercised in a forked child (it ends the process it runs in).
 /// After fork the child calls only async-signal-safe functions on C strings made before.
-@Suite struct ProcessGuardTests {
+/// Serialized: OpenBLAS's fork handler (`blas_thread_shutdown_`) deadlocks when two threads
+/// fork at once (seen in CI: two of these tests forking side by side hung the suite); the
+/// engine itself never forks (Foundation's Process spawns without running fork handlers).
+@Suite(.serialized) struct ProcessGuardTests {
     let directory: TemporaryDirectory
     /// A registered temporary file the handlers must remove, and where the child's stderr goes.
     let temporary: String, stderrPath: String
