@@ -35,9 +35,11 @@ struct BrainAlignCommand: ParsableCommand {
             if Launcher.requestedRanks() != nil && Launcher.launchedRank() != 0 { Foundation.exit(exitCode(for: error).rawValue) }
             exit(withError: error)
         }
-        // `--help` and `help` parse to the parser's own command, which prints: rank 0 only.
-        let ours = command is BrainAlignCommand || configuration.subcommands.contains { $0 == type(of: command) }
-        if !ours && Launcher.requestedRanks() != nil && Launcher.launchedRank() != 0 { Foundation.exit(0) }
+        // `--help` and `help` parse to the argument parser's own command, which only
+        // prints: rank 0 alone runs it. (Told apart by its module, so a subcommand added
+        // later, at any depth, still runs on every rank.)
+        let printsHelp = String(reflecting: type(of: command)).hasPrefix("ArgumentParser.")
+        if printsHelp && Launcher.requestedRanks() != nil && Launcher.launchedRank() != 0 { Foundation.exit(0) }
         do { try command.run() } catch { exit(withError: error) }
     }
 }

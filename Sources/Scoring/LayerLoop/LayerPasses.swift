@@ -28,7 +28,7 @@ extension LayerLoop {
     public static func schedule(_ design: ScoringDesign, settings: RunSettings, precision: Precision) throws -> LayerSchedule {
         let whole = try predictedShapes(design)
         // A shared alpha's store is already held (`heldBytes`); passes add it otherwise.
-        let store = design.regression.sharesOneAlpha ? 0 : lossStoreBytes(design, shapes: whole)
+        let store = design.regression.sharesOneAlpha ? 0 : lossStoreBytes(design)
         let passes = try planned {
             try InnerFoldPasses.make(budget: settings.memoryBudget, scalarSize: precision.scalarSize,
                                      heldBytes: heldBytes(design, scalarSize: precision.scalarSize), storeBytes: store, whole: whole,
@@ -46,9 +46,10 @@ extension LayerLoop {
         }
     }
 
-    /// Bytes of the per-voxel loss store (`InnerLossStore`) for `design`'s splits.
-    static func lossStoreBytes(_ design: ScoringDesign, shapes: [ModelShape]? = nil) -> Int {
-        let candidates = (try? shapes ?? predictedShapes(design))?.map(\.candidates).max() ?? 1
+    /// Bytes of the per-voxel loss store (`InnerLossStore`) for `design`'s splits: the
+    /// candidates come from each split's regression (no inner splits need drawing).
+    static func lossStoreBytes(_ design: ScoringDesign) -> Int {
+        let candidates = design.splits.map { design.features.regression(for: $0, base: design.regression).candidateCount }.max() ?? 1
         return InnerLossStore.bytes(splits: design.splits.count, alphas: candidates, columns: design.source.columnCount)
     }
 }
@@ -150,6 +151,12 @@ struct LayerRun {
 }
 
 extension Regression {
+    /// Penalties tried (1 for least squares).
+    var candidateCount: Int {
+        if case .ridge(let config) = self { return config.alphas.count }
+        return 1
+    }
+
     /// True for a ridge that chooses one penalty for all voxels of a split.
     var sharesOneAlpha: Bool {
         guard case .ridge(let config) = self else { return false }
