@@ -5,9 +5,13 @@ import Testing
 
 /// The C signal machinery, exercised in a forked child (it ends the process it runs in).
 /// After fork the child calls only async-signal-safe functions on C strings made before.
-/// Serialized: OpenBLAS's fork handler (`blas_thread_shutdown_`) deadlocks when two threads
-/// fork at once (seen in CI: two of these tests forking side by side hung the suite); the
-/// engine itself never forks (Foundation's Process spawns without running fork handlers).
+/// The child is made with `_Fork`, which runs no fork handlers: OpenBLAS's
+/// (`blas_thread_shutdown_`) can deadlock while other tests run BLAS (seen twice in CI, with
+/// two of these tests forking at once and with one forking alone). Without those handlers
+/// malloc's locks are not taken either, so the child must not allocate: the thread's
+/// alternate signal stack, the one thing the crash handler allocates, is made in the parent
+/// first. Serialized as well, so forks never overlap. The engine itself never forks
+/// (Foundation's Process spawns without fork handlers).
 @Suite(.serialized) struct ProcessGuardTests {
     let directory: TemporaryDirectory
     /// A registered temporary file the handlers must remove, and where the child's stderr goes.
@@ -34,7 +38,9 @@ import Testing
         var unblocked = sigset_t()
         sigemptyset(&unblocked)
         sigaddset(&unblocked, signal)
-        let child = fork()
+        pg_reading_begin(temporaryC, nil)  // makes this thread's alternate stack (it allocates)
+        pg_reading_end()
+        let child = Self.forkWithoutHandlers()
         if child == 0 {
             pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
             dup2(open(stderrC, O_WRONLY | O_CREAT | O_TRUNC, 0o644), 2)
@@ -47,6 +53,13 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: parentTemporary), "a forked child never deletes its parent's files")
         // The <sys/wait.h> macros, which Swift does not import.
         return raw & 0x7f == 0 ? (raw >> 8) & 0xff : nil
+    }
+
+    /// glibc's `_Fork` (2.34 and later; Swift's Glibc module does not declare it), else fork.
+    static func forkWithoutHandlers() -> pid_t {
+        typealias ForkFunction = @convention(c) () -> pid_t
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "_Fork") else { return fork() }
+        return unsafeBitCast(symbol, to: ForkFunction.self)()
     }
 
     var report: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
