@@ -42,15 +42,26 @@ public final class HDF5File: @unchecked Sendable {
             let flags = mode == .readOnly ? shim_H5F_ACC_RDONLY() : shim_H5F_ACC_RDWR()
             let id = H5Fopen(path, flags, shim_H5P_DEFAULT())
             if id < 0 {
-                throw HDF5Error(operation: "open file", file: path,
-                                reason: "the file is damaged or truncated, or not a complete HDF5 file",
-                                hdf5Stack: ErrorStack.take())
+                let stack = ErrorStack.take()
+                throw HDF5Error(operation: "open file", file: path, reason: Self.openFailure(stack), hdf5Stack: stack)
             }
             return id
         }
         let file = try HDF5File(handle: Handle(id, .file), path: path)
         file.inputRecord = OpenInputs.record(path)
         return file
+    }
+
+    /// Why H5Fopen refused a file that passed the signature check. A lock held elsewhere
+    /// (another program writing the file, or a process that inherited HDF5's descriptor)
+    /// must not be reported as damage: the file is fine and waiting or closing the other
+    /// program is the cure.
+    static func openFailure(_ stack: [String]) -> String {
+        if stack.contains(where: { $0.localizedCaseInsensitiveContains("unable to lock file") }) {
+            return "another process holds an HDF5 lock on it (a program still writing it, e.g. an open h5py/xarray "
+                + "handle); close that program and retry. On a file system without locking, set HDF5_USE_FILE_LOCKING=FALSE"
+        }
+        return "the file is damaged or truncated, or not a complete HDF5 file"
     }
 
     /// Creates a new file; with `overwrite: false` an existing file is an error.

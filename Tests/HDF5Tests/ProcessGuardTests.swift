@@ -42,6 +42,9 @@ import Testing
         pg_reading_end()
         let child = Self.forkWithoutHandlers()
         if child == 0 {
+            // Let go of every descriptor (and flock) inherited from tests running alongside:
+            // a lock held here would make another test's reopening of its file fail.
+            closefrom(3)
             pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
             dup2(open(stderrC, O_WRONLY | O_CREAT | O_TRUNC, 0o644), 2)
             pg_register_temporary(temporaryC)
