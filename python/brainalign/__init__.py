@@ -70,7 +70,7 @@ def _resources(arguments, memory, threads, precision):
 
 
 def score(benchmark, neural, activations, output, overwrite=False, ceiling=None, layers=None,
-          memory=None, threads=None, precision=None, protocol=None):
+          memory=None, threads=None, precision=None, protocol=None, inner_folds_per_pass=None):
     """`brainalign score --benchmark BENCHMARK`: scores `activations` against `neural` (a
     path, or a list of paths for benchmarks scored per subject) and returns the result file
     opened as an xarray.Dataset (the combination for multi-part benchmarks).
@@ -79,7 +79,11 @@ def score(benchmark, neural, activations, output, overwrite=False, ceiling=None,
     protocol flags, keys with underscores for dashes, e.g. for the story sample
     `{"test_stories": "wheretheressmoke", "inner_cv": "bootstrap:20:10:8"}`, or
     `{"regression": "ridge", "cv": "kfold:5"}` (`True` passes a flag without a value;
-    lists are joined with commas). The binary checks them as on the command line."""
+    lists are joined with commas). The binary checks them as on the command line.
+
+    `inner_folds_per_pass` (`--inner-folds-per-pass`) caps how many inner folds (bootstrap
+    draws) a ridge penalty is selected over per pass of the neural data; it changes memory
+    and time, never the result, so it goes with a benchmark name too."""
     neural = [neural] if isinstance(neural, (str, os.PathLike)) else list(neural)
     if (benchmark is None) == (protocol is None):
         raise BrainAlignError("give a benchmark name or a protocol (a dict of score's protocol flags), not both or neither")
@@ -99,6 +103,8 @@ def score(benchmark, neural, activations, output, overwrite=False, ceiling=None,
         arguments += ["--ceiling", os.fspath(ceiling)]
     if layers is not None:
         arguments += ["--layers", layers if isinstance(layers, str) else ",".join(layers)]
+    if inner_folds_per_pass is not None:
+        arguments += ["--inner-folds-per-pass", str(int(inner_folds_per_pass))]
     _call(_resources(arguments, memory, threads, precision))
     return open_result(output)
 

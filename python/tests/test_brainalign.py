@@ -48,6 +48,19 @@ def test_a_custom_protocol_runs_the_story_sample(tmp_path):
                          output=tmp_path / "none.nc")
 
 
+def test_penalties_selected_in_passes_give_the_same_result(tmp_path):
+    # (The bundled story sample is too short for LeBel2023's own 125-chunk draws, so the
+    # story protocol runs with smaller draws; the keyword goes with a benchmark name alike.)
+    arguments = dict(neural=data("LeBel2023_sample_UTS01.nc"), activations=data("LeBel2023_sample_activations.nc"), threads=1,
+                     protocol={"test_stories": "wheretheressmoke", "inner_cv": "bootstrap:20:10:8", "delays": [1, 2, 3, 4]})
+    whole = brainalign.score(None, output=tmp_path / "whole.nc", **arguments)
+    passes = brainalign.score(None, output=tmp_path / "passes.nc", inner_folds_per_pass=7, **arguments)
+    np.testing.assert_array_equal(whole["r"].values, passes["r"].values)
+    np.testing.assert_array_equal(whole["alpha"].values, passes["alpha"].values)
+    with pytest.raises(brainalign.BrainAlignError, match="at least 1"):
+        brainalign.score(None, output=tmp_path / "bad.nc", inner_folds_per_pass=0, **arguments)
+
+
 def test_errors_are_exceptions_with_the_binarys_one_line_message(tmp_path):
     with pytest.raises(brainalign.BrainAlignError) as error:
         brainalign.score("Pereira2019", neural=data("Pereira2018_sample.nc"), activations=data("Pereira2018_sample_activations.nc"),
