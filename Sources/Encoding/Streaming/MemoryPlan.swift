@@ -93,12 +93,15 @@ public struct MemoryPlan: Sendable, Equatable {
 
     /// Bytes the plan allows at its peak.
     public var plannedBytes: Int {
-        Self.processBaseline + fixedBytes + max(buildingBytes, readColumns * bytesPerReadColumn + computeColumns * bytesPerComputeColumn)
+        Self.processBaseline + fixedBytes + max(buildingBytes, streamingBytes)
     }
+
+    /// Bytes of the read and compute buffers while the voxels stream.
+    public var streamingBytes: Int { readColumns * bytesPerReadColumn + computeColumns * bytesPerComputeColumn }
 
     public var description: String {
         let reads = readColumns == computeColumns ? "chunks of \(computeColumns) voxels" : "reads of \(readColumns) voxels computed in slices of \(computeColumns)"
-        return "\(reads) (\(workers) worker\(workers == 1 ? "" : "s"); \(operators); \(formatBytes(fixedBytes)) of features and operators; plan peak \(formatBytes(plannedBytes)))"
+        return "\(reads) (\(workers) worker\(workers == 1 ? "" : "s"); \(operators); \(formatBytes(fixedBytes)) of features and operators; plan peak \(formatBytes(plannedBytes))\(buildingBytes > streamingBytes ? " while building" : ""))"
     }
 
     public struct TooSmall: Error, CustomStringConvertible {
@@ -120,8 +123,11 @@ public struct MemoryPlan: Sendable, Equatable {
         }
     }
 
-    /// `toBuild`: the models are still to be built (the plan made from predicted shapes);
-    /// false for models already built, whose build is over.
+    /// `toBuild`: the models are still to be built (the plan made from predicted shapes),
+    /// so the budget must hold their build; false for models already built, whose build is
+    /// over and was checked by the predicted plan. Either way the build counts in the peak
+    /// the plan reports: it happened in this run, and a peak without it would be below the
+    /// resident size measured.
     public static func make(budget: Int, scalarSize: Int, heldBytes: Int, models: [ModelShape], workers: Int,
                             source: SourceShape, toBuild: Bool = true) throws -> MemoryPlan {
         try make(budget: budget, scalarSize: scalarSize, heldBytes: heldBytes, passes: [models], workers: workers, source: source, toBuild: toBuild)
@@ -155,8 +161,8 @@ public struct MemoryPlan: Sendable, Equatable {
             return (min(workers, built.count), min(workers, built.count) * (built.max() ?? 0))
         }
         let atOnce = perPass.map(\.atOnce).max() ?? 0
-        let building = toBuild ? scalarSize * (perPass.map(\.elements).max() ?? 0) : 0
-        guard budget >= processBaseline + fixed + building else {
+        let building = scalarSize * (perPass.map(\.elements).max() ?? 0)
+        guard !toBuild || budget >= processBaseline + fixed + building else {
             let needed = processBaseline + fixed + building
             throw TooSmall(description: "a memory budget of \(formatBytes(budget)) is too small: the process needs \(formatBytes(processBaseline)), features and operators \(formatBytes(fixed)), and building the operators (\(atOnce) at a time) \(formatBytes(building)) more; use at least --memory \(formatBytes(needed + (needed >> 3)))" + (workers > 1 ? " (or fewer --threads, which builds fewer at once)" : ""))
         }
