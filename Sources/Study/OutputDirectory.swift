@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 
 /// The directory figures are written to, checked (and created) before anything goes in, so
 /// a bad `--figures`/`--output` fails with one line naming it instead of a Foundation error
@@ -41,16 +42,27 @@ public struct OutputDirectory: Sendable {
         created = made
     }
 
-    /// Writes `text` to the file `name` inside, atomically (a temporary file renamed into
-    /// place, so a failure never leaves half a figure); returns its path.
-    public func write(_ text: String, to name: String) throws -> String {
+    /// Stages `text` as the file `name` inside (`TextOutput`): an existing file of that
+    /// name is replaced only with `overwrite`, an input never; nothing appears until the
+    /// caller publishes every staged figure together (`publish`).
+    public func stage(_ text: String, as name: String, overwrite: Bool, inputs: [String]) throws -> StagedFile {
         let file = URL(fileURLWithPath: path).appendingPathComponent(name).path
+        do { return try TextOutput.stage(text, to: file, overwrite: overwrite, inputs: inputs) } catch { throw StudyError("\(error)") }
+    }
+
+    /// Stages what `make` produces and publishes it all at once, so a run that fails leaves
+    /// no figure of it behind, nor a directory it created; returns the files' paths.
+    public func publish(_ make: () throws -> [StagedFile]) throws -> [String] {
+        var staged: [StagedFile] = []
         do {
-            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            staged = try make()
+            do { try StagedFile.publishAll(staged) } catch { throw StudyError("\(error)") }
+            return staged.map(\.destination)
         } catch {
-            throw StudyError("cannot write \(file): \(Self.reason(error))")
+            staged.forEach { $0.discard() }
+            discardIfEmpty()
+            throw error
         }
-        return file
     }
 
     /// After a failure: removes the directories this run created, deepest first, while they

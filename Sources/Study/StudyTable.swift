@@ -45,6 +45,13 @@ public struct StudyTable: Sendable {
     public var path: String
     public var benchmarks: [String]
     public var models: [StudyModel]
+    /// The table and every result file its cells name (resolved): an output must be none of them.
+    public var inputPaths: [String] {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        return [path] + models.flatMap { $0.sources.values }.flatMap { raw in
+            raw.split(separator: ";").map { Self.resolve($0.trimmingCharacters(in: .whitespaces), relativeTo: directory) }
+        }
+    }
 
     static let metadata: Set<String> = ["model", "family", "base_model", "instruction_tuned", "parameters", "layers",
                                         "average", "mmlu", "bbh", "nwp_loss", "loss"]
@@ -149,11 +156,13 @@ public struct StudyTable: Sendable {
         let paths = raw.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         for piece in paths {
             var isDirectory: ObjCBool = false
-            guard !piece.isEmpty, FileManager.default.fileExists(atPath: resolve(piece, relativeTo: directory), isDirectory: &isDirectory),
-                  !isDirectory.boolValue else {
-                let within = paths.count > 1 ? " (in '\(raw)')" : ""
-                throw StudyError("\(context): '\(piece)'\(within) is neither a number nor a result file path")
+            let within = paths.count > 1 ? " (in '\(raw)')" : ""
+            guard !piece.isEmpty else { throw StudyError("\(context): an empty path in '\(raw)'") }
+            let resolved = resolve(piece, relativeTo: directory)
+            guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) else {
+                throw StudyError("\(context): '\(piece)'\(within) is not a number, and no result file \(resolved) exists")
             }
+            guard !isDirectory.boolValue else { throw StudyError("\(context): '\(piece)'\(within) is a directory, not a result file") }
         }
         let best: (score: Double, layer: String?)
         do {

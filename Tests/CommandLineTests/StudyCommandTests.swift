@@ -30,6 +30,35 @@ import Testing
         }
     }
 
+    /// `--csv` and the figures never replace the table, and an existing output only with
+    /// --overwrite; a refusal comes before any output appears.
+    @Test func outputsNeverReplaceTheTableOrAnExistingFile() throws {
+        let table = temporary.path("models.csv")
+        try FileManager.default.copyItem(atPath: Self.table, toPath: table)
+        let original = try String(contentsOfFile: table, encoding: .utf8)
+        for spelling in [table, temporary.path("./models.csv"), temporary.path("x/../models.csv")] {
+            try? FileManager.default.createDirectory(atPath: temporary.path("x"), withIntermediateDirectories: true)
+            let refused = try CLI.run(["study", table, "--families", "T5", "--csv", spelling, "--overwrite"])
+            #expect(refused.status != 0 && refused.stderr.contains("one of this run's inputs"), "\(refused.stderr)")
+            #expect(try String(contentsOfFile: table, encoding: .utf8) == original)
+        }
+        let csv = temporary.path("scores.csv"), figures = temporary.path("figures")
+        try "mine".write(toFile: csv, atomically: true, encoding: .utf8)
+        let existing = try CLI.run(["study", table, "--families", "T5", "--csv", csv, "--figures", figures])
+        #expect(existing.status != 0 && existing.stderr.contains("already exists"), "\(existing.stderr)")
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == "mine")
+        #expect(!FileManager.default.fileExists(atPath: figures), "refused before any figure was written")
+        let replaced = try CLI.run(["study", table, "--families", "T5", "--csv", csv, "--figures", figures, "--overwrite"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try String(contentsOfFile: csv, encoding: .utf8).hasPrefix("model,family,"))
+        // Figures of an earlier run are kept unless --overwrite; the CSV is not written either.
+        try FileManager.default.removeItem(atPath: csv)
+        let again = try CLI.run(["study", table, "--families", "T5", "--csv", csv, "--figures", figures])
+        #expect(again.status != 0 && again.stderr.contains("already exists"), "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: csv))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: figures).allSatisfy { !$0.hasPrefix(".") }, "no staged file left")
+    }
+
     @Test func plotWritesValidSVG() throws {
         let scores = directory.appendingPathComponent("s.nc").path
         let neural = Fixture.repositoryRoot.appendingPathComponent("datasets/Pereira2018_sample.nc").path

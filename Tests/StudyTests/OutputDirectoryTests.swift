@@ -33,7 +33,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: existing))
 
         let kept = try OutputDirectory(existing + "/c")
-        let figure = try kept.write("<svg/>", to: "f.svg")
+        let figure = try kept.publish { [try kept.stage("<svg/>", as: "f.svg", overwrite: false, inputs: [])] }[0]
         kept.discardIfEmpty()
         #expect(FileManager.default.fileExists(atPath: figure))
 
@@ -41,5 +41,27 @@ import Testing
         #expect(user.created.isEmpty)
         user.discardIfEmpty()
         #expect(FileManager.default.fileExists(atPath: existing))
+    }
+
+    /// Figures appear together or not at all: an existing figure is kept without
+    /// `overwrite`, an input is never replaced, and a refusal leaves nothing new behind.
+    @Test func figuresAreStagedAndPublishedTogether() throws {
+        let directory = try OutputDirectory(temporary.path("figures"))
+        _ = try directory.publish { [try directory.stage("<svg>old</svg>", as: "b.svg", overwrite: false, inputs: [])] }
+        let refused = message {
+            _ = try directory.publish {
+                [try directory.stage("<svg>a</svg>", as: "a.svg", overwrite: false, inputs: []),
+                 try directory.stage("<svg>new</svg>", as: "b.svg", overwrite: false, inputs: [])]
+            }
+        }
+        #expect(refused.contains("b.svg") && refused.contains("already exists"), "\(refused)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["b.svg"], "no a.svg, no hidden file")
+        #expect(try String(contentsOfFile: directory.path + "/b.svg", encoding: .utf8) == "<svg>old</svg>")
+        let input = directory.path + "/b.svg"
+        let asInput = message { _ = try directory.stage("<svg/>", as: "b.svg", overwrite: true, inputs: [temporary.path("figures/../figures/b.svg")]) }
+        #expect(asInput.contains("one of this run's inputs"), "\(asInput)")
+        let replaced = try directory.publish { [try directory.stage("<svg>new</svg>", as: "b.svg", overwrite: true, inputs: [])] }
+        #expect(replaced == [input])
+        #expect(try String(contentsOfFile: input, encoding: .utf8) == "<svg>new</svg>")
     }
 }

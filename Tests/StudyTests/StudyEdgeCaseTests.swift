@@ -99,9 +99,10 @@ import Testing
         try "not netCDF".write(toFile: temporary.path("notes.txt"), atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: temporary.path("folder"), withIntermediateDirectories: true)
         let cases: [(String, String)] = [
-            ("abc", "line 2, column 'pereira2018': 'abc' is neither a number nor a result file path"),
-            ("gone.nc;notes.txt", "line 2, column 'pereira2018': 'gone.nc' (in 'gone.nc;notes.txt') is neither a number nor a result file path"),
-            ("folder", "line 2, column 'pereira2018': 'folder' is neither a number nor a result file path"),
+            ("abc", "line 2, column 'pereira2018': 'abc' is not a number, and no result file \(temporary.path("abc")) exists"),
+            ("gone.nc;notes.txt", "line 2, column 'pereira2018': 'gone.nc' (in 'gone.nc;notes.txt') is not a number, and no result file \(temporary.path("gone.nc")) exists"),
+            ("folder", "line 2, column 'pereira2018': 'folder' is a directory, not a result file"),
+            ("notes.txt;", "line 2, column 'pereira2018': an empty path in 'notes.txt;'"),
             ("nan", "line 2, column 'pereira2018': 'nan' is not a finite score"),
             ("notes.txt", "line 2, column 'pereira2018': cannot open file"),
         ]

@@ -50,6 +50,9 @@ struct StudyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the per-model scores and the layers they are from (one row per model x benchmark) to this CSV file.", valueName: "file"))
     var csv: String?
 
+    @Flag(help: ArgumentHelp("Replace an existing --csv file and existing figures of the same names (never the table or a result file it reads)."))
+    var overwrite = false
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Bootstrap resamples of the pairs for the mean changes' 95% intervals (at least 1).", valueName: "n"))
     var bootstraps: Int = 10_000
 
@@ -63,31 +66,30 @@ struct StudyCommand: ParsableCommand {
     func run() throws {
         let selected = families.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let studyTable = try StudyTable(path: table, families: selected, allowMissing: allowMissing)
+        // The CSV's destination is checked before the analysis, and nothing is written
+        // until every output is ready: all appear together or none does.
+        if let csv { try TextOutput.check(csv, overwrite: overwrite, inputs: studyTable.inputPaths) }
         let analysis = try StudyAnalysis(table: studyTable, bootstrap: .init(resamples: bootstraps, seed: seed.value))
-        if let csv {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: csv, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw PlotError("\(csv): is a directory; --csv names the file to write")
-            }
-            do { try Self.scoresCSV(studyTable).write(toFile: csv, atomically: true, encoding: .utf8) } catch {
-                throw PlotError("\(csv): cannot write (\(error.localizedDescription))")
-            }
-        }
+        var csvFile: StagedFile?
+        if let csv { csvFile = try TextOutput.stage(Self.scoresCSV(studyTable), to: csv, overwrite: overwrite, inputs: studyTable.inputPaths) }
         var written: [String] = []
         if let figures {
             let colors = FamilyColors(families: analysis.families)
             let directory = try OutputDirectory(figures)
-            do {
+            written = try directory.publish {
+                var staged = csvFile.map { [$0] } ?? []
                 for association in analysis.associations where association.note == nil {
                     let slug = (association.property + " " + association.population).lowercased()
                         .map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
-                    written.append(try directory.write(Figures.scatter(association, colors: colors), to: "alignment_vs_\(slug).svg"))
+                    staged.append(try directory.stage(Figures.scatter(association, colors: colors), as: "alignment_vs_\(slug).svg",
+                                                      overwrite: overwrite, inputs: studyTable.inputPaths))
                 }
-                written.append(try directory.write(Figures.changes(analysis, colors: colors), to: "instruction_tuning_changes.svg"))
-            } catch {
-                directory.discardIfEmpty()
-                throw error
-            }
+                staged.append(try directory.stage(Figures.changes(analysis, colors: colors), as: "instruction_tuning_changes.svg",
+                                                  overwrite: overwrite, inputs: studyTable.inputPaths))
+                return staged
+            }.filter { $0 != csvFile?.destination }
+        } else if let csvFile {
+            try csvFile.publish()
         }
         print(json ? Self.json(analysis, table: studyTable, figures: written).rendered()
               : Self.modelsText(studyTable) + "\n\n" + Self.text(analysis, figures: written) + (csv.map { "\nwrote \($0)" } ?? ""))
@@ -260,6 +262,9 @@ struct Plot: ParsableCommand {
     @Option(help: ArgumentHelp("Directory for the SVG files; created (after every result file is checked) if missing.", valueName: "dir"))
     var output: String = "."
 
+    @Flag(help: ArgumentHelp("Replace existing figures of the same names (never a result file)."))
+    var overwrite = false
+
     @Option(help: ArgumentHelp("Legend label of each result, in order (default: the result's model, else its file name); give one per result.", valueName: "text"))
     var label: [String] = []
 
@@ -310,13 +315,12 @@ struct Plot: ParsableCommand {
                                                  xLabel: "held-out r (mean over splits)")))
         }
         let directory = try OutputDirectory(output)
-        do {
-            for histogram in histograms { print("wrote \(try directory.write(histogram.svg, to: histogram.file))") }
-            print("wrote \(try directory.write(Figures.layerProfile(series, title: "Score by relative layer depth"), to: "layer_profile.svg"))")
-        } catch {
-            directory.discardIfEmpty()
-            throw error
+        let written = try directory.publish {
+            try histograms.map { try directory.stage($0.svg, as: $0.file, overwrite: overwrite, inputs: results) }
+                + [try directory.stage(Figures.layerProfile(series, title: "Score by relative layer depth"), as: "layer_profile.svg",
+                                       overwrite: overwrite, inputs: results)]
         }
+        for file in written { print("wrote \(file)") }
     }
 }
 
