@@ -86,6 +86,18 @@ import Testing
         #expect(scores[0] == scores[1])
     }
 
+    /// A neuroid without a defined r (the sample has NaN and constant ones) reports no
+    /// penalty: its alpha is NaN, not the first candidate its choice fell back to.
+    @Test func undefinedNeuroidsHaveNoAlpha() throws {
+        let output = directory.appendingPathComponent("alphas.nc").path
+        let result = try score(["--precision", "float64"], output: output)
+        #expect(result.status == 0, "\(result.stderr)")
+        let file = try NetCDFFile.open(output)
+        let r = try file.doubles("r"), alpha = try file.doubles("alpha")
+        #expect(r.count == alpha.count && r.contains(where: \.isNaN) && r.contains(where: { !$0.isNaN }))
+        #expect(zip(r, alpha).allSatisfy { $0.isNaN == $1.isNaN }, "alpha is NaN exactly where r is")
+    }
+
     @Test func splitsFromAFileReproduceARun() throws {
         let first = directory.appendingPathComponent("first.nc").path
         let again = directory.appendingPathComponent("again.nc").path

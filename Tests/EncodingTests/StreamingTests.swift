@@ -75,7 +75,11 @@ import Testing
         for s in models.indices {
             #expect(maxAbsDifference(r[s], whole.r[s]) <= 1e-12)
             #expect(r[s].map(\.isNaN) == whole.r[s].map(\.isNaN))
-            #expect(alpha[s] == whole.alphaIndex[s])
+            // The constant voxel 7's losses are rounding noise, so its choice can follow
+            // the product's width: left out (its r is NaN, and so is the alpha written).
+            var chosen = alpha[s], expected = whole.alphaIndex[s]
+            chosen[7] = 0; expected[7] = 0
+            #expect(chosen == expected)
             #expect(r[s][7].isNaN)
         }
     }

@@ -44,7 +44,7 @@ public final class ChildProcess {
         // flock on them: a child that inherited the descriptor of a file another test was
         // writing kept its lock after that test closed it, and the test's reopening failed
         // with "unable to lock file, errno = 11" (a red CI run).
-        try Self.closeFrom(3, in: &actions)
+        try SpawnActions.closeFrom(3, in: &actions)
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
@@ -53,21 +53,6 @@ public final class ChildProcess {
             throw NSError(domain: NSPOSIXErrorDomain, code: Int(result), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable.path)"])
         }
         pid = child
-    }
-
-    /// glibc (2.34+) has `posix_spawn_file_actions_addclosefrom_np`, but Swift's Glibc module
-    /// does not declare it; it is looked up by name. It closes in the child, so a descriptor
-    /// another thread opens while we spawn is not inherited either (a list from /proc would be).
-    private static func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) throws {
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
-            throw NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSYS),
-                          userInfo: [NSLocalizedDescriptionKey: "this C library has no posix_spawn_file_actions_addclosefrom_np (glibc 2.34+)"])
-        }
-        let result = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, lowest)
-        guard result == 0 else {
-            throw NSError(domain: NSPOSIXErrorDomain, code: Int(result), userInfo: [NSLocalizedDescriptionKey: "cannot ask posix_spawn to close descriptors"])
-        }
     }
 
     public func send(_ signal: Int32) { kill(pid, signal) }

@@ -283,7 +283,7 @@ def test_resume_skips_written_layers_and_fills_missing_rows(tmp_path):
     ea.extract(a, model=model, tokenizer=tok, progress=messages.append)
     assert "layer.0 already written: skipped" in messages
     assert any("3/3 rows" in m for m in messages)
-    np.testing.assert_allclose(xr.open_dataset(tmp_path / "out.nc")["activations"].values, complete, rtol=1e-6)
+    np.testing.assert_allclose(xr.open_dataset(tmp_path / "out.nc")["activations"].values, complete, rtol=1e-5, atol=1e-6)
     # A later run naming only complete layers does nothing.
     messages.clear()
     ea.extract(args(tmp_path, "pereira", "Pereira2018_sample.nc", layers="layer.1"), model=model, tokenizer=tok, progress=messages.append)

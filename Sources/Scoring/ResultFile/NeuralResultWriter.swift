@@ -179,7 +179,11 @@ public final class NeuralResultWriter {
         for s in 0..<splitCount {
             try r.write(chunk.r[s], start: [layer, s, chunk.columns.lowerBound], count: [1, 1, width])
             if let alpha {
-                try alpha.write(chunk.alphaIndex[s].map { alphas[s][$0] }, start: [layer, s, chunk.columns.lowerBound], count: [1, 1, width])
+                // A neuroid without a defined r (NaN responses, constant responses) has no
+                // penalty worth reporting: its losses were NaN or rounding noise, and the
+                // index the choice fell back to would read as a plausible alpha.
+                let values = zip(chunk.alphaIndex[s], chunk.r[s]).map { index, r in r.isNaN ? Double.nan : alphas[s][index] }
+                try alpha.write(values, start: [layer, s, chunk.columns.lowerBound], count: [1, 1, width])
             }
         }
     }
