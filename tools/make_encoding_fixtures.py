@@ -82,13 +82,17 @@ def linear_algebra():
     dump(out, "Tests", "LinearAlgebraTests", "Fixtures", "linear_algebra.json")
 
 
-def regression_case(name, n, p, voxels, seed, splits, alphas, rank_deficient=False, scales=None):
+def regression_case(name, n, p, voxels, seed, splits, alphas, rank_deficient=False, scales=None, feature_scale=1.0, offset=0.0):
     rng = np.random.RandomState(seed)
     X = rng.randn(n, p)
     if rank_deficient:
         X[:, -3:] = X[:, :3] * 2.0 - X[:, 3:6]  # exact linear dependencies
     W = rng.randn(p, voxels) / np.sqrt(p)
-    Y = X @ W * 0.5 + rng.randn(n, voxels)
+    Y = X @ W * 0.5 + rng.randn(n, voxels) + offset
+    # Tiny features (every alpha far above the eigenvalues, so the choice barely matters):
+    # centred predictions of order 1e-7 and below beside responses of mean `offset`, which
+    # float32 must not round to a constant.
+    X = X * feature_scale
     if scales is not None:
         Y = Y * scales  # voxels on very different scales: z-scoring changes a shared alpha
     Y[:, 3] = 2.5  # a constant voxel: r is NaN
@@ -108,9 +112,10 @@ def regression_case(name, n, p, voxels, seed, splits, alphas, rank_deficient=Fal
                 model = Ridge(alpha=alpha, fit_intercept=True, solver="svd").fit(X[tr][itr], Y[tr][itr])
                 errors[k] += ((model.predict(X[tr][iva]) - Y[tr][iva]) ** 2).sum(axis=0)
         best = np.argmin(errors, axis=0)
-        preds = np.column_stack([
-            Ridge(alpha=alphas[best[v]], fit_intercept=True, solver="svd").fit(X[tr], Y[tr][:, v]).predict(X[te])
-            for v in range(voxels)])
+        # For tiny features the level (the intercept) is left out of the predictions, whose
+        # r it cannot change: beside it, float64 would keep too few of their digits.
+        fits = [Ridge(alpha=alphas[best[v]], fit_intercept=True, solver="svd").fit(X[tr], Y[tr][:, v]) for v in range(voxels)]
+        preds = np.column_stack([X[te] @ f.coef_ if feature_scale != 1.0 else f.predict(X[te]) for f in fits])
         ridge_r.append([pearson(preds[:, v], Y[te, v]) for v in range(voxels)])
         ridge_alpha.append(best.tolist())
         pooled = int(np.argmin(errors.sum(axis=1)))
@@ -180,6 +185,7 @@ def regressions():
         regression_case("rank_deficient", 40, 30, 6, 23, KFold(4), alphas, rank_deficient=True),
         regression_case("heteroscedastic", 60, 40, 8, 24, KFold(3), alphas, scales=np.logspace(-2, 2, 8)),
         regression_case("very_wide", 30, 300, 6, 25, KFold(3), alphas),
+        regression_case("tiny_features", 70, 12, 8, 26, KFold(3), alphas, feature_scale=1e-6, offset=1.0),
     ])
     cases["versions"] = versions()
     dump(cases, "Tests", "EncodingTests", "Fixtures", "regression.json")

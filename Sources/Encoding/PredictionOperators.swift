@@ -4,7 +4,12 @@ import LinearAlgebra
 /// predictions on evaluation rows are `Q · Y_train` for a matrix `Q` (evaluation rows x
 /// training rows) that does not depend on the voxels. This file builds those operators,
 /// once per split and layer; the voxels then cost GEMMs per chunk. With an intercept the
-/// operators include the training-mean term, so they apply to raw (uncentred) targets.
+/// features are centred; the training-mean term of the targets is included only where the
+/// predictions' level matters (`meanTerm`: inner folds scored by squared error). Where
+/// they only feed a Pearson r (the test rows, inner folds scored by correlation), a
+/// constant per voxel changes nothing, and leaving it out keeps their variation: adding
+/// a mean of order 1 to a centred prediction of order 1e-6 (a large penalty, small
+/// features) rounds it to a constant in float32, and r became NaN.
 ///
 /// Each fit factors as `Q_a = L diag(w_a) Rᵀ` (see `OperatorForm`). The factors come from
 /// one eigen- or singular value decomposition; the operator is then either multiplied out
@@ -45,9 +50,9 @@ public enum PredictionOperators {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func ridge<S: LinearAlgebraScalar>(train: Matrix<S>, evaluate: Matrix<S>, alphas: [Double], preparation: FeaturePreparation,
-                                                     form: OperatorFormChoice, allCandidates: Bool) throws -> PredictionOperator<S> {
+                                                     form: OperatorFormChoice, allCandidates: Bool, meanTerm: Bool = true) throws -> PredictionOperator<S> {
         let shape = OperatorShape.choose(form, evaluationRows: evaluate.rows, trainingRows: train.rows, features: train.columns,
-                                         intercept: preparation.center, candidates: alphas.count, allCandidates: allCandidates)
+                                         intercept: preparation.center && meanTerm, candidates: alphas.count, allCandidates: allCandidates)
         // Nothing to predict (a fit on all rows, as the benchmarks' fit task): no decomposition.
         if shape.form == .stacked && evaluate.rows == 0 {
             return PredictionOperator(shape: shape, storage: .stacked(Matrix(rows: 0, columns: train.rows)))
@@ -83,12 +88,12 @@ public enum PredictionOperators {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func leastSquares<S: LinearAlgebraScalar>(train: Matrix<S>, evaluate: Matrix<S>, preparation: FeaturePreparation,
-                                                            form: OperatorFormChoice = .automatic) throws -> PredictionOperator<S> {
+                                                            form: OperatorFormChoice = .automatic, meanTerm: Bool = true) throws -> PredictionOperator<S> {
         let (x, e) = prepare(train: train, evaluate: evaluate, preparation)
         let (u, s, vt) = try x.singularValueDecomposition()
         let cutoff = (s.first ?? 0) * S(max(x.rows, x.columns)) * S.ulpOfOne
         let shape = OperatorShape.choose(form, evaluationRows: e.rows, trainingRows: x.rows, features: x.columns,
-                                         intercept: preparation.center, candidates: 1, allCandidates: false)
+                                         intercept: preparation.center && meanTerm, candidates: 1, allCandidates: false)
         return assemble(shape, left: Matrix.product(e, vt, transposeB: true), basis: u, weights: s.map { $0 > cutoff ? 1 / $0 : 0 })
     }
 

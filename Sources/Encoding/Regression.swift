@@ -51,6 +51,10 @@ public struct RidgeConfiguration: Equatable, Sendable {
         /// r (constant predictions or targets) counting as 0: the Huth lab's
         /// `bootstrap_ridge` (`ridge_corr` with `use_corr=True`).
         case correlation
+
+        /// Whether the inner folds' predictions need the targets' training mean: the
+        /// errors do, a correlation does not (`PredictionOperators`).
+        public var needsMeanTerm: Bool { self != .correlation }
     }
 
     /// `innerCriterion` nil: the criterion that belongs to the inner cross-validation,
@@ -128,17 +132,19 @@ extension Regression {
         let train = split.train.count, test = split.test.count, p = features ?? Int.max
         switch self {
         case .ordinaryLeastSquares(let intercept):
+            // No mean term in operators whose predictions only feed a correlation (`PredictionOperators`).
             let op = OperatorShape.choose(.automatic, evaluationRows: test, trainingRows: train, features: p,
-                                          intercept: intercept, candidates: 1, allCandidates: false)
+                                          intercept: false, candidates: 1, allCandidates: false)
             return ModelShape(train: train, test: test, testOperator: op, inner: [])
         case .ridge(let config):
             let a = config.alphas.count
             let testOperator = OperatorShape.choose(config.operatorForm, evaluationRows: test, trainingRows: train, features: p,
-                                                    intercept: config.fitIntercept, candidates: a, allCandidates: false)
+                                                    intercept: false, candidates: a, allCandidates: false)
             let inner: [ModelShape.InnerFold] = a <= 1 ? [] : try config.innerCrossValidation.splits(count: train).map {
                 .init(train: $0.train.count, validation: $0.test.count,
                       operator: OperatorShape.choose(config.operatorForm, evaluationRows: $0.test.count, trainingRows: $0.train.count,
-                                                     features: p, intercept: config.fitIntercept, candidates: a, allCandidates: true))
+                                                     features: p, intercept: config.fitIntercept && config.innerCriterion.needsMeanTerm,
+                                                     candidates: a, allCandidates: true))
             }
             return ModelShape(train: train, test: test, testOperator: testOperator, inner: inner).restricted(to: config.part)
         }

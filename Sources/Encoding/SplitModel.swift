@@ -50,7 +50,8 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
             standardizeTargets = false
             innerCriterion = .squaredError
             needsGivenAlphas = false
-            testOperator = try PredictionOperators.leastSquares(train: train, evaluate: test, preparation: .init(center: intercept))
+            // The test predictions only feed Pearson r: no mean term (`PredictionOperators`).
+            testOperator = try PredictionOperators.leastSquares(train: train, evaluate: test, preparation: .init(center: intercept), meanTerm: false)
             innerFolds = []
         case .ridge(let config):
             guard !config.alphas.isEmpty, config.alphas.allSatisfy({ $0 > 0 && $0.isFinite }) else {
@@ -75,11 +76,12 @@ public struct SplitModel<S: LinearAlgebraScalar>: Sendable {
                 if job == 0 {
                     return try PredictionOperators.ridge(train: train, evaluate: buildsTest ? test : test.rows([]), alphas: config.alphas,
                                                          preparation: preparation, form: buildsTest ? config.operatorForm : .stacked,
-                                                         allCandidates: false)
+                                                         allCandidates: false, meanTerm: false)
                 }
                 let fold = inner[job - 1]
                 return try PredictionOperators.ridge(train: train.rows(fold.train), evaluate: train.rows(fold.test), alphas: config.alphas,
-                                                     preparation: preparation, form: config.operatorForm, allCandidates: true)
+                                                     preparation: preparation, form: config.operatorForm, allCandidates: true,
+                                                     meanTerm: config.innerCriterion.needsMeanTerm)
             }
             testOperator = operators[0]
             innerFolds = zip(inner, operators.dropFirst()).map { InnerFold(train: $0.train, validation: $0.test, predictions: $1) }

@@ -33,19 +33,34 @@ public final class HDF5File: @unchecked Sendable {
     /// `HDF5Error` that says which.
     public static func open(_ path: String, mode: Mode = .readOnly) throws -> HDF5File {
         try InputFile.check(path)
-        let id: hid_t = try HDF5Library.locked(reading: path, nil) {
-            let isHDF5 = H5Fis_hdf5(path)
-            if isHDF5 == 0 {
-                throw HDF5Error(operation: "open file", file: path, reason: "not an HDF5 or netCDF4 file (no HDF5 signature)")
+        // A lock can be held for a moment by a process that is just starting: between its
+        // fork and exec it shares every descriptor of its parent (ours, if we started it,
+        // or another writer's). Such a lock goes within milliseconds, so a locked file is
+        // retried for up to `lockPatience` seconds (outside the HDF5 lock) before it is
+        // reported as locked.
+        let started = Date()
+        var pause = 0.005
+        var id: hid_t = -1
+        while id < 0 {
+            do {
+                id = try HDF5Library.locked(reading: path, nil) {
+                    let isHDF5 = H5Fis_hdf5(path)
+                    if isHDF5 == 0 {
+                        throw HDF5Error(operation: "open file", file: path, reason: "not an HDF5 or netCDF4 file (no HDF5 signature)")
+                    }
+                    if isHDF5 < 0 { _ = ErrorStack.take() }  // let H5Fopen produce the real error
+                    let flags = mode == .readOnly ? shim_H5F_ACC_RDONLY() : shim_H5F_ACC_RDWR()
+                    let id = H5Fopen(path, flags, shim_H5P_DEFAULT())
+                    if id < 0 {
+                        let stack = ErrorStack.take()
+                        throw HDF5Error(operation: "open file", file: path, reason: Self.openFailure(stack), hdf5Stack: stack)
+                    }
+                    return id
+                }
+            } catch let error as HDF5Error where error.reason == Self.lockedFile && Date().timeIntervalSince(started) < Self.lockPatience {
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(pause * 2, 0.2)
             }
-            if isHDF5 < 0 { _ = ErrorStack.take() }  // let H5Fopen produce the real error
-            let flags = mode == .readOnly ? shim_H5F_ACC_RDONLY() : shim_H5F_ACC_RDWR()
-            let id = H5Fopen(path, flags, shim_H5P_DEFAULT())
-            if id < 0 {
-                let stack = ErrorStack.take()
-                throw HDF5Error(operation: "open file", file: path, reason: Self.openFailure(stack), hdf5Stack: stack)
-            }
-            return id
         }
         let file = try HDF5File(handle: Handle(id, .file), path: path)
         file.inputRecord = OpenInputs.record(path)
@@ -57,12 +72,15 @@ public final class HDF5File: @unchecked Sendable {
     /// must not be reported as damage: the file is fine and waiting or closing the other
     /// program is the cure.
     static func openFailure(_ stack: [String]) -> String {
-        if stack.contains(where: { $0.localizedCaseInsensitiveContains("unable to lock file") }) {
-            return "another process holds an HDF5 lock on it (a program still writing it, e.g. an open h5py/xarray "
-                + "handle); close that program and retry. On a file system without locking, set HDF5_USE_FILE_LOCKING=FALSE"
-        }
+        if stack.contains(where: { $0.localizedCaseInsensitiveContains("unable to lock file") }) { return lockedFile }
         return "the file is damaged or truncated, or not a complete HDF5 file"
     }
+
+    static let lockedFile = "another process holds an HDF5 lock on it (a program still writing it, e.g. an open h5py/xarray "
+        + "handle); close that program and retry. On a file system without locking, set HDF5_USE_FILE_LOCKING=FALSE"
+
+    /// Seconds a locked file is retried before it is reported as locked.
+    static let lockPatience = 2.0
 
     /// Creates a new file; with `overwrite: false` an existing file is an error.
     /// Links and attributes remember their creation order, as netCDF-4 files do.
