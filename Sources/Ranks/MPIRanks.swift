@@ -37,9 +37,12 @@ final class MPIWorld: RankGroup, @unchecked Sendable {
             guard provided >= shim_MPI_THREAD_SERIALIZED() else {
                 throw ScoringError("this MPI library gives thread level \(provided), below MPI_THREAD_SERIALIZED, which the engine's I/O thread needs")
             }
-            // Finalised at exit, after libhdf5 (whose own atexit handler, registered
-            // later, runs first) has closed everything.
-            atexit { _ = MPI_Finalize() }
+            // Finalised at exit, after libhdf5 has closed everything (shut down here
+            // too, in case libhdf5 was first used after this point: a no-op otherwise).
+            atexit {
+                HDF5.shutDownForExit()
+                _ = MPI_Finalize()
+            }
             var rank: Int32 = 0, size: Int32 = 0
             MPI_Comm_rank(shim_MPI_COMM_WORLD(), &rank)
             MPI_Comm_size(shim_MPI_COMM_WORLD(), &size)
