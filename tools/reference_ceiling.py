@@ -40,6 +40,10 @@ def curve(n, v0, tau):
 
 
 def fit(n, v):
+    # One distinct subject count: every tau passes through it, so v0 is undetermined
+    # (curve_fit would return whatever its start gives): NaN, left out of the medians.
+    if len(np.unique(n)) < 2:
+        return np.nan
     best = None
     for v0 in (0.1, 0.5, 0.9):
         for tau in (0.01, 0.3, 1.0, 3.0, 30.0, 1000.0):
@@ -105,10 +109,10 @@ def main():
         for b in range(args.bootstraps):
             sample = pts[draws[column][b * m:(b + 1) * m]]
             v0[column, b] = fit(sample[:, 0], sample[:, 1])
-    neuroid = np.median(v0, axis=1)
-    per_boot = np.median(v0, axis=0)
-    out = {"neuroid_ceilings": neuroid.tolist(), "ceiling": float(np.median(neuroid)),
-           "interval": [float(np.percentile(per_boot, 2.5)), float(np.percentile(per_boot, 97.5))],
+    neuroid = np.nanmedian(v0, axis=1)
+    per_boot = np.nanmedian(v0, axis=0)
+    out = {"neuroid_ceilings": neuroid.tolist(), "ceiling": float(np.nanmedian(neuroid)),
+           "interval": [float(np.nanpercentile(per_boot, 2.5)), float(np.nanpercentile(per_boot, 97.5))],
            "bootstrap_ceilings": per_boot.tolist(), "regressions": len(cache),
            "settings": {"subsets": args.subsets, "held_out": args.held_out, "bootstraps": args.bootstraps, "seed": args.seed}}
     with open(args.output, "w") as f:

@@ -26,6 +26,10 @@ public struct SaturatingFit: Sendable, Equatable {
             groups[x, default: (0, 0)].sum += y
             squares += y * y
         }
+        // Two parameters need two distinct subject counts: through one point every tau fits
+        // exactly, with v0 anywhere from the point's value up to 1, so no value of v0 is
+        // the curve's (Brain-Score's curve_fit would return whichever its start gave).
+        guard groups.count >= 2 else { return SaturatingFit(v0: .nan, tau: .nan, sse: .nan) }
         // Sorted: a dictionary's order varies between instances, and sums must not.
         let xs = groups.keys.sorted(), counts = xs.map { groups[$0]!.count }, sums = xs.map { groups[$0]!.sum }
         func profile(_ logTau: Double) -> (v0: Double, sse: Double) {

@@ -77,7 +77,11 @@ public struct BrainScoreCeiling: Sendable {
     /// The sorted subjects (Python's string order) and each one's neuroid columns.
     static func subjectColumns(_ subjects: [String]) throws -> (names: [String], columns: [[Int]]) {
         let names = Array(Set(subjects)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        guard names.count >= 2 else { throw ScoringError("the extrapolation ceiling needs at least 2 subjects, found \(names.count)") }
+        // Two subjects give one pool size only, through which every saturating curve
+        // passes: the extrapolated value would be an artefact of the fit's start.
+        guard names.count >= 3 else {
+            throw ScoringError("the extrapolation ceiling needs at least 3 subjects (pools of two sizes to fit its curve to), found \(names.count)")
+        }
         guard names.count <= 30 else {
             throw ScoringError("\(names.count) subjects give \(names.count) x 2^\(names.count - 1) regressions: far too many for the exact Brain-Score ceiling; use --procedure sampled")
         }
@@ -149,6 +153,7 @@ public struct BrainScoreCeiling: Sendable {
         let done = Counter()
         var means: [Matrix<Double>] = []  // per size: bootstraps x neuroids
         var meanBySize: [Double] = []
+        var anyScore = false  // some held-out score neither 0 nor NaN
         for (sizeIndex, k) in plan.sizes.enumerated() {
             let order = CombinationOrder(names: names, size: k)
             let entries = order.perTarget * splitCount
@@ -188,10 +193,17 @@ public struct BrainScoreCeiling: Sendable {
                 }
             }
             meanBySize.append(table.elements.reduce(0, +) / Double(table.elements.count))
+            if !anyScore { anyScore = table.elements.contains { $0.isFinite && $0 != 0 } }
             // 3. Bootstrap means of this size for every neuroid at once: counts x table / m.
             var sizeMeans = Matrix.product(draws.counts[sizeIndex], table)
             sizeMeans.elements.withUnsafeMutableBufferPointer { e in for i in e.indices { e[i] /= Double(entries) } }
             means.append(sizeMeans)
+        }
+        // With every score 0 or undefined (constant responses) each curve fits every v0
+        // alike as tau grows, and the fit would report its starting point as a ceiling.
+        // (One such neuroid among others is fitted as Brain-Score fits it.)
+        guard anyScore else {
+            throw ScoringError("every held-out score is 0 or undefined (constant responses?): there is no ceiling to extrapolate")
         }
         // 4. The fits, in parallel over neuroids.
         let sizes = plan.sizes.map(Double.init), bootstraps = bootstraps, allMeans = means

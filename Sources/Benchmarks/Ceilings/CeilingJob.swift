@@ -31,6 +31,8 @@ public enum CeilingJob {
                            ceiling: ExtrapolationCeiling, exact: BrainScoreCeiling = BrainScoreCeiling(), settings: RunSettings,
                            warn: @escaping @Sendable (String) -> Void = { _ in },
                            progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Outcome {
+        // The destination before any work: a ceiling can take minutes.
+        try TextOutput.check(settings.outputPath, overwrite: settings.overwrite, inputs: settings.neuralPaths)
         if let name, let futrell = try BenchmarkRegistry.named(name) as? FutrellBenchmark {
             return try splitHalf(futrell, seed: ceiling.seed, settings: settings)
         }
