@@ -124,10 +124,11 @@ import Testing
         let temporary = try TemporaryDirectory()
         let neural = temporary.path("numeric.nc")
         let writer = try NetCDFWriter(path: neural)
-        try writer.defineDimension("presentation", length: 12)
+        // 30 rows: Brain-Score's 10 shuffle splits hold out 3, the fewest a correlation takes.
+        try writer.defineDimension("presentation", length: 30)
         try writer.defineDimension("neuroid", length: 6)
-        try writer.addVariable("data", dimensions: ["presentation", "neuroid"], values: .float64((0..<72).map { sin(Double($0) * 0.9) }))
-        try writer.addCoordinate("stimulus_id", dimensions: ["presentation"], values: .strings((0..<12).map { "s\($0)" }))
+        try writer.addVariable("data", dimensions: ["presentation", "neuroid"], values: .float64((0..<180).map { sin(Double($0) * 0.9) }))
+        try writer.addCoordinate("stimulus_id", dimensions: ["presentation"], values: .strings((0..<30).map { "s\($0)" }))
         try writer.addCoordinate("subject", dimensions: ["neuroid"], values: .int64([2, 2, 10, 10, 9, 9]))
         _ = try writer.finish()
         do {

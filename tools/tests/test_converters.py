@@ -35,13 +35,13 @@ def pereira_mat(path, n_sentences, n_voxels, seed):
 def test_pereira_two_subjects_one_missing_an_experiment(tmp_path):
     for subject, seed in (("M01", 1), ("M02", 2)):
         os.makedirs(tmp_path / subject)
-        pereira_mat(str(tmp_path / subject / "examples_384sentences.mat"), 16, 5, seed)
+        pereira_mat(str(tmp_path / subject / "examples_384sentences.mat"), 24, 5, seed)
     pereira_mat(str(tmp_path / "M01" / "examples_243sentences.mat"), 12, 5, 3)
     out = str(tmp_path / "pereira.nc")
     assert convert_pereira.main(["--subject", "M01", str(tmp_path / "M01/examples_384sentences.mat"), str(tmp_path / "M01/examples_243sentences.mat"),
                                  "--subject", "M02", str(tmp_path / "M02/examples_384sentences.mat"), "--output", out]) == 0
     ds = xr.open_dataset(out)
-    assert dict(ds.sizes) == {"presentation": 28, "neuroid": 10}
+    assert dict(ds.sizes) == {"presentation": 36, "neuroid": 10}
     assert list(ds["stimulus_id"].values[:2]) == ["243sentences.0", "243sentences.1"]
     m02 = ds["data"].values[:, ds["subject"].values == "M02"]
     is243 = ds["experiment"].values == "243sentences"
@@ -55,12 +55,12 @@ def test_pereira_two_subjects_one_missing_an_experiment(tmp_path):
     if binary:
         acts = str(tmp_path / "acts.nc")
         rng = np.random.RandomState(9)
-        xr.Dataset({"activations": (("layer", "presentation", "feature"), rng.randn(2, 28, 6).astype(np.float32))},
+        xr.Dataset({"activations": (("layer", "presentation", "feature"), rng.randn(2, 36, 6).astype(np.float32))},
                    coords={"layer": ["a", "b"], "stimulus_id": ("presentation", ds["stimulus_id"].values)}).to_netcdf(acts)
         result = subprocess.run([binary, "score", "--benchmark", "Pereira2018.384sentences-linear", "--neural", out,
                                  "--activations", acts, "--output", str(tmp_path / "r.nc"), "--quiet"], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
-        assert "16 stimuli x 10 neuroids" in result.stdout
+        assert "24 stimuli x 10 neuroids" in result.stdout
 
 
 def test_pereira_errors(tmp_path):

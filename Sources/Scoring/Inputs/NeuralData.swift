@@ -38,6 +38,9 @@ public struct NeuralData: Sendable {
         guard variable.elementType.isNumeric else {
             throw ScoringError("\(path): variable '\(name)' holds \(variable.elementType), not numbers")
         }
+        guard variable.shape[0] > 0, variable.shape[1] > 0 else {
+            throw ScoringError("\(path): variable '\(name)' has shape \(variable.shape) over (\(variable.dimensions.joined(separator: ", "))): no \(variable.shape[0] == 0 ? "presentations" : "neuroids") to score")
+        }
         rowDimension = variable.dimensions[0]
         columnDimension = variable.dimensions[1]
         let ids = file.coordinates(along: rowDimension).first { $0.name == "stimulus_id" }

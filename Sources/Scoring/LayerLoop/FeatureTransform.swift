@@ -41,7 +41,7 @@ public enum LayerModels<S: EngineScalar> {
     /// Classifies built models: all operators finite, or overflow.
     public static func checked(_ models: [SplitModel<S>], layer: String) -> LayerModels<S> {
         if models.allSatisfy(\.hasFiniteOperators) { return .models(models) }
-        return .overflow(reason: "layer '\(layer)': the \(S.self) regression operators overflowed (activations too large for \(S.self))")
+        return .overflow(reason: "layer '\(layer)': the \(S.self) regression operators overflowed (activations beyond \(S.self)'s range: too large, or so small they are subnormal)")
     }
 }
 

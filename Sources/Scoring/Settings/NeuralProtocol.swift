@@ -91,9 +91,9 @@ public enum CrossValidationSpec: Sendable, Equatable {
         do { splits = try cv.splits(count: rows.count) } catch let error as CrossValidationError {
             throw ScoringError("\(neural.file.path): \(error.description)")
         }
-        // A held-out r needs at least two rows: fewer would make every score NaN.
-        if let small = splits.firstIndex(where: { $0.test.count < 2 }) {
-            throw ScoringError("\(neural.file.path): split \(small) of \(description) holds out \(splits[small].test.count) of \(rows.count) rows; a held-out correlation needs at least 2 (use fewer folds)")
+        // A held-out r needs at least three rows: of one it is undefined, of two always +-1.
+        if let small = splits.firstIndex(where: { $0.test.count < 3 }) {
+            throw ScoringError("\(neural.file.path): split \(small) of \(description) holds out \(splits[small].test.count) of \(rows.count) rows; a held-out correlation needs at least 3 (of 2 it is always +-1; use fewer folds)")
         }
         if let empty = splits.firstIndex(where: { $0.train.isEmpty }) {
             throw ScoringError("\(neural.file.path): split \(empty) of \(description) has no training rows")
