@@ -63,6 +63,7 @@ struct Bench: ParsableCommand {
     var activationsPath: String { activations ?? "bench-data/bench_\(rows)x\(features)_activations.nc" }
 
     func run() throws {
+        try checkInputs()
         try BenchData.ensure(neural: dataPath, activations: activationsPath, rows: rows, features: features, voxels: voxels, chunkColumns: chunkColumns)
         let measurement: BenchMeasurement
         switch precisionOption.precision {
@@ -73,6 +74,31 @@ struct Bench: ParsableCommand {
             print(measurement.json.rendered(indent: ""))
         } else {
             print(measurement.text)
+        }
+    }
+
+    /// Before generating or allocating anything: the two files must differ, existing ones
+    /// must have the asked shape (not silently a part of it), and what the task holds in
+    /// memory must fit the budget (a shape far beyond it ended in an allocation failure).
+    func checkInputs() throws {
+        guard (try? FileIdentity(path: dataPath)) == nil || (try? FileIdentity(path: dataPath)) != (try? FileIdentity(path: activationsPath)) else {
+            throw ScoringError("--data and --activations name the same file (\(dataPath))")
+        }
+        for (path, variable, expected) in [(dataPath, "data", [rows, voxels]), (activationsPath, "activations", [1, rows, features])]
+        where FileManager.default.fileExists(atPath: path) {
+            let shape = try HDF5File.open(path).root.openDataset(variable).shape
+            guard shape == expected else {
+                throw ScoringError("\(path) exists with '\(variable)' of shape \(shape), not the \(expected) asked for; give other --rows/--features/--voxels, or another path")
+            }
+        }
+        let scalar = precisionOption.precision == .float64 ? 8 : 4
+        // Generating holds the features as float32; the fit task holds features and targets.
+        let (features, overflowA) = (rows.multipliedReportingOverflow(by: self.features))
+        let (targets, overflowB) = rows.multipliedReportingOverflow(by: task == .fit ? voxels : 0)
+        let budget = compute.memory.bytes
+        guard !overflowA, !overflowB, features <= budget / max(4, scalar), targets <= budget / scalar,
+              features * max(4, scalar) + targets * scalar <= budget else {
+            throw ScoringError("\(rows) x \(self.features) features\(task == .fit ? " and \(rows) x \(voxels) targets" : "") do not fit --memory \(formatBytes(budget)); ask for a smaller shape or a larger --memory")
         }
     }
 
