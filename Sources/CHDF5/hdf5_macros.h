@@ -27,6 +27,7 @@ static inline hid_t shim_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t shim_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 static inline hid_t shim_H5P_DATASET_ACCESS(void) { return H5P_DATASET_ACCESS; }
 static inline hid_t shim_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
+static inline hid_t shim_H5FD_SEC2(void) { return H5FD_SEC2; }
 
 // MARK: File access flags
 static inline unsigned shim_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }

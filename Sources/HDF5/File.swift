@@ -55,6 +55,7 @@ public final class HDF5File: @unchecked Sendable {
                         let stack = ErrorStack.take()
                         throw HDF5Error(operation: "open file", file: path, reason: Self.openFailure(stack), hdf5Stack: stack)
                     }
+                    Self.closeOnExec(id)
                     return id
                 }
             } catch let error as HDF5Error where error.reason == Self.lockedFile && Date().timeIntervalSince(started) < Self.lockPatience {
@@ -67,12 +68,33 @@ public final class HDF5File: @unchecked Sendable {
         return file
     }
 
+    /// Marks the descriptor libhdf5 opened close-on-exec (its sec2 driver does not): a
+    /// program `run` starts (the Python extractor) while a file is open would otherwise
+    /// inherit it, and with it the file's lock, for its whole life. Other drivers (MPI-IO)
+    /// are left alone. Called with the library lock held.
+    static func closeOnExec(_ id: hid_t) {
+        let access = H5Fget_access_plist(id)
+        guard access >= 0 else { _ = ErrorStack.take(); return }
+        defer { H5Pclose(access) }
+        guard H5Pget_driver(access) == shim_H5FD_SEC2() else { return }
+        var handle: UnsafeMutableRawPointer?
+        guard H5Fget_vfd_handle(id, access, &handle) >= 0, let handle else { _ = ErrorStack.take(); return }
+        let descriptor = handle.load(as: Int32.self)
+        let flags = fcntl(descriptor, F_GETFD)
+        if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+    }
+
     /// Why H5Fopen refused a file that passed the signature check. A lock held elsewhere
     /// (another program writing the file, or a process that inherited HDF5's descriptor)
     /// must not be reported as damage: the file is fine and waiting or closing the other
     /// program is the cure.
     static func openFailure(_ stack: [String]) -> String {
-        if stack.contains(where: { $0.localizedCaseInsensitiveContains("unable to lock file") }) { return lockedFile }
+        if stack.contains(where: { $0.localizedCaseInsensitiveContains("unable to lock file") }) {
+            // errno 11 (EAGAIN): another process holds the lock. Others (ENOSYS, ENOLCK):
+            // the file system has no locks at all.
+            if stack.contains(where: { $0.contains("errno = 11,") }) { return lockedFile }
+            return "this file system does not support the file locks libhdf5 takes; set HDF5_USE_FILE_LOCKING=FALSE to read it without them"
+        }
         return "the file is damaged or truncated, or not a complete HDF5 file"
     }
 
@@ -99,6 +121,7 @@ public final class HDF5File: @unchecked Sendable {
                 throw HDF5Error(operation: "create file", file: path,
                                 reason: exists && !overwrite ? "the file already exists" : nil, hdf5Stack: stack)
             }
+            Self.closeOnExec(id)
             return id
         }
         return try HDF5File(handle: Handle(id, .file), path: path)
@@ -110,6 +133,7 @@ public final class HDF5File: @unchecked Sendable {
         let id: hid_t = try HDF5Library.locked {
             let id = H5Fopen(path, shim_H5F_ACC_RDWR(), shim_H5P_DEFAULT())
             if id < 0 { throw HDF5Error(operation: "reopen file", file: path, hdf5Stack: ErrorStack.take()) }
+            Self.closeOnExec(id)
             return id
         }
         return try HDF5File(handle: Handle(id, .file), path: path)

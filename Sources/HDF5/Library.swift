@@ -31,9 +31,13 @@ enum HDF5Library {
     /// Our exit handler, registered right after libhdf5 initialises (and registers its
     /// own), so that it runs first (exit handlers run in reverse order).
     private static let exitHandler: Void = {
+        // Only ours tears libhdf5 down, under the lock (a no-op if the library was already
+        // initialised, in which case its handler runs after ours and finds nothing to do).
+        _ = H5dont_atexit()
         _ = H5open()
         atexit { HDF5Library.shutDownForExit() }
     }()
+    nonisolated(unsafe) private static var shutDownAttempted = false
 
     /// Shuts libhdf5 down at process exit under the library lock, which it then keeps:
     /// libhdf5's own exit handler tears the library down without our lock, so a worker
@@ -43,8 +47,11 @@ enum HDF5Library {
     /// libhdf5's handler finds nothing left to do. It also runs before MPI_Finalize
     /// (registered when MPI starts), so files are closed while MPI still works.
     /// (A thread stuck inside a call, say in a collective write whose partner rank is
-    /// gone, must not hang the exit: after 10 s the shutdown is left to libhdf5.)
+    /// gone, must not hang the exit: after 10 s libhdf5 is left as it is, for the system
+    /// to reclaim. Once per process: the MPI exit handler calls it too.)
     static func shutDownForExit() {
+        guard !shutDownAttempted else { return }
+        shutDownAttempted = true
         guard lock.lock(before: Date().addingTimeInterval(10)) else { return }
         _ = H5close()
     }

@@ -17,11 +17,41 @@ import Testing
             let file = try HDF5File.create(path)
             _ = try file.root.createDataset("x", values: .int32([1, 2, 3]))
             child = try ChildProcess(URL(fileURLWithPath: "/bin/sleep"), ["60"], stderrPath: directory.path("stderr.txt"))
+            withExtendedLifetime(file) {}  // open while the child starts, even in an optimised build
         }
         defer { child?.send(SIGKILL); _ = child?.wait(seconds: 10) }
         #expect(child?.isRunning == true)
         let reopened = try HDF5File.open(path, mode: .readWrite)
         #expect(try reopened.root.openDataset("x").read(Int32.self) == [1, 2, 3])
+    }
+
+    /// The engine's own descriptors are close-on-exec too, so a program it starts (the
+    /// Python extractor of `run`) never inherits a file and its lock.
+    @Test func libhdf5DescriptorsAreCloseOnExec() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("own.h5")
+        func closeOnExec() throws -> [Bool] {
+            let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            return try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { fd -> Bool? in
+                guard (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) == target,
+                      let info = try? String(contentsOfFile: "/proc/self/fdinfo/\(fd)", encoding: .utf8),
+                      let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
+                      let flags = Int(line.dropFirst("flags:".count).trimmingCharacters(in: .whitespaces), radix: 8) else { return nil }
+                return flags & Int(O_CLOEXEC) != 0
+            }
+        }
+        do {
+            let created = try HDF5File.create(path)
+            _ = try created.root.createDataset("x", values: .int32([1]))
+            let whileWriting = try closeOnExec()
+            #expect(!whileWriting.isEmpty && whileWriting.allSatisfy { $0 }, "created: \(whileWriting)")
+            withExtendedLifetime(created) {}
+        }
+        #expect(try closeOnExec().isEmpty, "closed")
+        let opened = try HDF5File.open(path)
+        let whileReading = try closeOnExec()
+        #expect(!whileReading.isEmpty && whileReading.allSatisfy { $0 }, "opened: \(whileReading)")
+        withExtendedLifetime(opened) {}
     }
 
     /// A file another program holds locked is said to be locked, not damaged. (Not where

@@ -17,21 +17,33 @@ public struct ProcessResult: Sendable {
 /// when it listed them, so one another test opens in between (an HDF5 file, with its
 /// flock) would be inherited and keep that test's file locked.
 public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
-    let out = try SpawnActions.pipe(), err = try SpawnActions.pipe()
+    let out = try SpawnActions.pipe()
+    let err: (read: Int32, write: Int32)
+    do { err = try SpawnActions.pipe() } catch { close(out.read); close(out.write); throw error }
+    // Every signal at its default action and none blocked, whatever the test thread has.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var all = sigset_t(), none = sigset_t()
+    sigfillset(&all)
+    sigemptyset(&none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_adddup2(&actions, out.write, 1)
     posix_spawn_file_actions_adddup2(&actions, err.write, 2)
-    try SpawnActions.closeFrom(3, in: &actions)
+    do { try SpawnActions.closeFrom(3, in: &actions) } catch { [out.read, out.write, err.read, err.write].forEach { close($0) }; throw error }
     let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
     defer { envp?.forEach { free($0) } }
     var child: pid_t = 0
-    let started = envp.map { list in list.withUnsafeBufferPointer { posix_spawn(&child, executable.path, &actions, nil, argv, $0.baseAddress) } }
-        ?? posix_spawn(&child, executable.path, &actions, nil, argv, environ)
+    let started = envp.map { list in list.withUnsafeBufferPointer { posix_spawn(&child, executable.path, &actions, &attributes, argv, $0.baseAddress) } }
+        ?? posix_spawn(&child, executable.path, &actions, &attributes, argv, environ)
     close(out.write)
     close(err.write)
     guard started == 0 else {

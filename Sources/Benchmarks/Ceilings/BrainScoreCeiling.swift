@@ -193,7 +193,8 @@ public struct BrainScoreCeiling: Sendable {
                 }
             }
             meanBySize.append(table.elements.reduce(0, +) / Double(table.elements.count))
-            if !anyScore { anyScore = table.elements.contains { $0.isFinite && $0 != 0 } }
+            // (A constant neuroid's r is 0 up to the rounding of its mean, ~1e-17.)
+            if !anyScore { anyScore = table.elements.contains { $0.isFinite && abs($0) > 1e-9 } }
             // 3. Bootstrap means of this size for every neuroid at once: counts x table / m.
             var sizeMeans = Matrix.product(draws.counts[sizeIndex], table)
             sizeMeans.elements.withUnsafeMutableBufferPointer { e in for i in e.indices { e[i] /= Double(entries) } }

@@ -66,6 +66,7 @@ public enum CeilingJob {
             let data = try read(neural, selection)
             let result = try ceiling.run(data: data, subjects: subjects, splits: splits, threads: settings.threads, ranks: settings.ranks,
                                          progress: progress)
+            try Self.requireFinite(result.ceiling, settings.neuralPath)
             try write(result, ceiling: ceiling, settings: settings, neural: neural, selection: selection, benchmark: benchmarkName)
             return .extrapolation(result)
         }
@@ -91,6 +92,7 @@ public enum CeilingJob {
         let data = try read(neural, selection)
         let result = try exact.run(data: data, subjects: subjects, splits: splits, threads: settings.threads, ranks: settings.ranks,
                                    progress: progress)
+        try Self.requireFinite(result.ceiling, settings.neuralPath)
         try write(result, settings: settings, neural: neural, selection: selection, benchmark: benchmarkName)
         return .exact(result)
     }
@@ -106,6 +108,14 @@ public enum CeilingJob {
         try writer.defineDimension("neuroid", length: selection.columnCount)
         for coordinate in neural.columnCoordinates {
             try CoordinateCopy.copy(coordinate, from: neural.file, columns: selection.columns, into: writer, dimension: "neuroid")
+        }
+    }
+
+    /// A ceiling file holds a number `score` can divide by, or is not written: NaN (no
+    /// neuroid's curve could be fitted) is an error here, not a file refused later.
+    static func requireFinite(_ ceiling: Double, _ path: String) throws {
+        guard ceiling.isFinite else {
+            throw ScoringError("\(path): no neuroid's ceiling curve could be fitted (constant or undefined held-out scores?); no ceiling was written")
         }
     }
 

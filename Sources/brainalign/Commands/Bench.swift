@@ -81,7 +81,9 @@ struct Bench: ParsableCommand {
     /// must have the asked shape (not silently a part of it), and what the task holds in
     /// memory must fit the budget (a shape far beyond it ended in an allocation failure).
     func checkInputs() throws {
-        guard (try? FileIdentity(path: dataPath)) == nil || (try? FileIdentity(path: dataPath)) != (try? FileIdentity(path: activationsPath)) else {
+        let standardized = [dataPath, activationsPath].map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let identities = [dataPath, activationsPath].map { try? FileIdentity(path: $0) }
+        guard standardized[0] != standardized[1], identities[0] == nil || identities[0] != identities[1] else {
             throw ScoringError("--data and --activations name the same file (\(dataPath))")
         }
         for (path, variable, expected) in [(dataPath, "data", [rows, voxels]), (activationsPath, "activations", [1, rows, features])]
