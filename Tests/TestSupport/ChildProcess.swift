@@ -27,14 +27,8 @@ public final class ChildProcess {
     public init(_ executable: URL, _ arguments: [String], stderrPath: String) throws {
         self.stderrPath = stderrPath
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        SpawnActions.defaultSignals(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var all = sigset_t(), none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

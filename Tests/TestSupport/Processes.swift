@@ -20,16 +20,9 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
     let out = try SpawnActions.pipe()
     let err: (read: Int32, write: Int32)
     do { err = try SpawnActions.pipe() } catch { close(out.read); close(out.write); throw error }
-    // Every signal at its default action and none blocked, whatever the test thread has.
     var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
+    SpawnActions.defaultSignals(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
-    var all = sigset_t(), none = sigset_t()
-    sigfillset(&all)
-    sigemptyset(&none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -66,6 +59,19 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
 
 /// posix_spawn helpers shared by `runProcess` and `ChildProcess`.
 enum SpawnActions {
+    /// Initialises `attributes` so the child starts with every signal at its default
+    /// action and none blocked, whatever the spawning test thread has (a runner started in
+    /// the background ignores SIGINT; a test thread may block signals). The caller destroys it.
+    static func defaultSignals(_ attributes: inout posix_spawnattr_t) {
+        posix_spawnattr_init(&attributes)
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    }
+
     /// A pipe whose ends are close-on-exec in this process (the child gets its copies
     /// through dup2, which clears the flag; children spawned here close all others anyway).
     static func pipe() throws -> (read: Int32, write: Int32) {
