@@ -34,7 +34,7 @@ public struct OutputDirectory: Sendable {
                 try manager.createDirectory(atPath: directory, withIntermediateDirectories: false)
             } catch {
                 Self.removeIfEmpty(made)
-                throw StudyError("cannot create directory \(path): \(Self.reason(error))")
+                throw StudyError("cannot create directory \(path): \(TextOutput.reason(error))")
             }
             made.append(directory)
         }
@@ -73,12 +73,4 @@ public struct OutputDirectory: Sendable {
         for directory in directories.reversed() where rmdir(directory) != 0 { return }
     }
 
-    /// The operating system's reason, one line ("Permission denied"), not Foundation's dump.
-    static func reason(_ error: Error) -> String {
-        let error = error as NSError
-        for candidate in [error.userInfo[NSUnderlyingErrorKey] as? NSError, error].compactMap({ $0 }) where candidate.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(candidate.code)))
-        }
-        return error.localizedDescription.split(separator: "\n").first.map(String.init) ?? "\(error.domain) \(error.code)"
-    }
 }

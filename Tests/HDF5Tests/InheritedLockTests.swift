@@ -3,11 +3,12 @@ import HDF5
 import TestSupport
 import Testing
 
-/// HDF5 holds a flock on every file it opens, on a descriptor without close-on-exec. A
-/// child process that inherited it would keep the lock after the file is closed here, and
-/// reopening the file would fail with "unable to lock file, errno = 11" (a red CI run: a
-/// test reopening its result while another test's brainalign child was running). The
-/// children the tests start must therefore inherit nothing but stdin, stdout and stderr.
+/// HDF5 holds a flock on every file it opens, and its sec2 driver opens without
+/// close-on-exec. A child process that inherited the descriptor would keep the lock after
+/// the file is closed here, and reopening the file would fail with "unable to lock file,
+/// errno = 11" (a red CI run: a test reopening its result while another test's brainalign
+/// child was running). So the children the tests start inherit nothing but stdin, stdout
+/// and stderr, and the engine marks libhdf5's descriptors close-on-exec itself.
 @Suite struct InheritedLockTests {
     @Test func aChildStartedWhileAFileIsOpenHoldsNoLockOnIt() throws {
         let directory = try TemporaryDirectory()

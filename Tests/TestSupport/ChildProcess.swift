@@ -26,23 +26,18 @@ public final class ChildProcess {
 
     public init(_ executable: URL, _ arguments: [String], stderrPath: String) throws {
         self.stderrPath = stderrPath
-        var attributes = posix_spawnattr_t()
-        SpawnActions.defaultSignals(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        // Nothing else is inherited. HDF5 opens files without close-on-exec and holds a
-        // flock on them: a child that inherited the descriptor of a file another test was
+        let spawn = SpawnActions.Setup()
+        posix_spawn_file_actions_addopen(&spawn.actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&spawn.actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Nothing else is inherited. HDF5 holds a flock on the files it opens (their
+        // descriptors close-on-exec only once the engine has marked them): a child that inherited the descriptor of a file another test was
         // writing kept its lock after that test closed it, and the test's reopening failed
         // with "unable to lock file, errno = 11" (a red CI run).
-        try SpawnActions.closeFrom(3, in: &actions)
+        try SpawnActions.closeFrom(3, in: &spawn.actions)
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let result = posix_spawn(&child, executable.path, &actions, &attributes, argv, environ)
+        let result = posix_spawn(&child, executable.path, &spawn.actions, &spawn.attributes, argv, environ)
         guard result == 0 else {
             throw NSError(domain: NSPOSIXErrorDomain, code: Int(result), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable.path)"])
         }

@@ -20,23 +20,18 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
     let out = try SpawnActions.pipe()
     let err: (read: Int32, write: Int32)
     do { err = try SpawnActions.pipe() } catch { close(out.read); close(out.write); throw error }
-    var attributes = posix_spawnattr_t()
-    SpawnActions.defaultSignals(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, out.write, 1)
-    posix_spawn_file_actions_adddup2(&actions, err.write, 2)
-    do { try SpawnActions.closeFrom(3, in: &actions) } catch { [out.read, out.write, err.read, err.write].forEach { close($0) }; throw error }
+    let spawn = SpawnActions.Setup()
+    posix_spawn_file_actions_addopen(&spawn.actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&spawn.actions, out.write, 1)
+    posix_spawn_file_actions_adddup2(&spawn.actions, err.write, 2)
+    do { try SpawnActions.closeFrom(3, in: &spawn.actions) } catch { [out.read, out.write, err.read, err.write].forEach { close($0) }; throw error }
     let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
     defer { envp?.forEach { free($0) } }
     var child: pid_t = 0
-    let started = envp.map { list in list.withUnsafeBufferPointer { posix_spawn(&child, executable.path, &actions, &attributes, argv, $0.baseAddress) } }
-        ?? posix_spawn(&child, executable.path, &actions, &attributes, argv, environ)
+    let started = envp.map { list in list.withUnsafeBufferPointer { posix_spawn(&child, executable.path, &spawn.actions, &spawn.attributes, argv, $0.baseAddress) } }
+        ?? posix_spawn(&child, executable.path, &spawn.actions, &spawn.attributes, argv, environ)
     close(out.write)
     close(err.write)
     guard started == 0 else {
@@ -59,17 +54,29 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
 
 /// posix_spawn helpers shared by `runProcess` and `ChildProcess`.
 enum SpawnActions {
-    /// Initialises `attributes` so the child starts with every signal at its default
-    /// action and none blocked, whatever the spawning test thread has (a runner started in
-    /// the background ignores SIGINT; a test thread may block signals). The caller destroys it.
-    static func defaultSignals(_ attributes: inout posix_spawnattr_t) {
-        posix_spawnattr_init(&attributes)
-        var all = sigset_t(), none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    /// The attributes and file actions of one spawn, destroyed with it. The child starts
+    /// with every signal at its default action and none blocked, whatever the spawning
+    /// test thread has (a runner started in the background ignores SIGINT; a test thread
+    /// may block signals); file actions are the caller's to add.
+    final class Setup {
+        var attributes = posix_spawnattr_t()
+        var actions = posix_spawn_file_actions_t()
+
+        init() {
+            posix_spawnattr_init(&attributes)
+            var all = sigset_t(), none = sigset_t()
+            sigfillset(&all)
+            sigemptyset(&none)
+            posix_spawnattr_setsigdefault(&attributes, &all)
+            posix_spawnattr_setsigmask(&attributes, &none)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+            posix_spawn_file_actions_init(&actions)
+        }
+
+        deinit {
+            posix_spawnattr_destroy(&attributes)
+            posix_spawn_file_actions_destroy(&actions)
+        }
     }
 
     /// A pipe whose ends are close-on-exec in this process (the child gets its copies

@@ -32,8 +32,9 @@ public enum TextOutput {
         return StagedFile(temporaryPath: temporary, destination: destination, overwrite: overwrite, registration: registration)
     }
 
-    /// The operating system's reason in one line ("No space left on device").
-    static func reason(_ error: Error) -> String {
+    /// The operating system's reason for a Foundation file error, in one line ("Permission
+    /// denied", "No space left on device"), not Foundation's dump.
+    public static func reason(_ error: Error) -> String {
         let error = error as NSError
         for candidate in [error.userInfo[NSUnderlyingErrorKey] as? NSError, error].compactMap({ $0 }) where candidate.domain == NSPOSIXErrorDomain {
             return SystemError(code: Int32(candidate.code)).description
